@@ -1,0 +1,95 @@
+/**
+ * The daemon: owns the listening socket and the client connections, and stops cleanly. Areas of
+ * the protocol register their handlers on each new connection through `registerAreas`.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { PROTOCOL_VERSION, type DaemonIdentity } from '../shared/protocol';
+import type { StatePaths } from '../shared/node/stateDir';
+import { openClientConnection, type ClientConnection } from './rpc/connection';
+import { registerDaemonHandlers, type DaemonControl } from './rpc/daemonHandlers';
+import type { Logger } from './log';
+
+export interface DaemonOptions {
+  paths: StatePaths;
+  version: string;
+  build: number;
+  log: Logger;
+  /** Called once every connection is closed and the socket removed; the entry point exits. */
+  onStopped: (reason: string) => void;
+}
+
+export class Daemon implements DaemonControl {
+  readonly log: Logger;
+  private readonly server = net.createServer();
+  private readonly open = new Set<ClientConnection>();
+  private nextId = 1;
+  private stopping = false;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.log = opts.log;
+    this.server.on('connection', (socket) => this.accept(socket));
+    this.server.on('error', (err) => this.log.error(`socket server error: ${err.message}`));
+  }
+
+  /** Listens on the socket; the caller holds the lock, so any socket file left there is stale. */
+  async listen(): Promise<void> {
+    const { socket } = this.opts.paths;
+    if (process.platform !== 'win32' && fs.existsSync(socket)) {
+      this.log.warn(`removing stale socket ${socket} left by a daemon that did not shut down`);
+      fs.rmSync(socket, { force: true });
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(socket, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    // The umask already made it 0600; chmod again in case the platform ignores umask for sockets.
+    if (process.platform !== 'win32') fs.chmodSync(socket, 0o600);
+  }
+
+  identity(): DaemonIdentity {
+    return {
+      pid: process.pid,
+      version: this.opts.version,
+      build: this.opts.build,
+      protocolVersion: PROTOCOL_VERSION,
+      startedAt: this.startedAt,
+      home: this.opts.paths.home,
+      socketPath: this.opts.paths.socket,
+    };
+  }
+
+  connections(): ClientConnection[] {
+    return [...this.open];
+  }
+
+  shutdown(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info(`shutting down: ${reason}`);
+    // Let the reply to a shutdown or hello request reach the client before connections close.
+    setImmediate(() => {
+      this.server.close();
+      for (const conn of this.open) conn.close('daemon shutting down');
+      if (process.platform !== 'win32') fs.rmSync(this.opts.paths.socket, { force: true });
+      this.opts.onStopped(reason);
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const id = this.nextId++;
+    const conn = openClientConnection(socket, id, this.log, (c) => this.open.delete(c));
+    this.open.add(conn);
+    registerDaemonHandlers(conn, this);
+    conn.rpc.listen();
+    this.log.info(`connection ${id} opened (${this.open.size} open)`);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * One client connection: a vscode-languageserver connection over the socket, so the extension's
+ * LanguageClient gets its `initialize` handshake, while the CLI may skip it and call directly.
+ * The node flavour of vscode-languageserver exits the process when its stream ends or its client
+ * process dies; a daemon serving many clients must outlive each of them, so this builds the
+ * connection from the common flavour with a watchdog that only closes this one connection.
+ */
+import type * as net from 'node:net';
+import { createConnection, createProtocolConnection, type Connection, type WatchDog } from 'vscode-languageserver';
+import { SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import type { ConnectionInfo } from '../../shared/protocol';
+import type { Logger } from '../log';
+
+export interface ClientConnection {
+  readonly info: ConnectionInfo;
+  readonly rpc: Connection;
+  close(reason: string): void;
+}
+
+/** Largest single message accepted; protects the daemon from a peer announcing gigabytes. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export function openClientConnection(
+  socket: net.Socket,
+  id: number,
+  log: Logger,
+  onClosed: (conn: ClientConnection) => void,
+): ClientConnection {
+  let closed = false;
+  const info: ConnectionInfo = { id, kind: 'unknown', connectedAt: Date.now() };
+  const watchDog: WatchDog = {
+    shutdownReceived: false,
+    initialize: () => undefined,
+    exit: () => conn.close('client sent exit'),
+  };
+  const reader = new SocketMessageReader(socket);
+  const writer = new SocketMessageWriter(socket);
+  const rpc = createConnection(() => createProtocolConnection(reader, writer), watchDog);
+
+  const conn: ClientConnection = {
+    info,
+    rpc,
+    close(reason: string) {
+      if (closed) return;
+      closed = true;
+      log.info(`connection ${id} closed: ${reason}`);
+      rpc.dispose();
+      socket.destroy();
+      onClosed(conn);
+    },
+  };
+
+  guardMessageSize(socket, (bytes) => conn.close(`message of ${bytes} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`));
+  reader.onError((err) => conn.close(`malformed input (${err.message})`));
+  writer.onError(([err]) => conn.close(`write failed (${err.message})`));
+  socket.on('close', () => conn.close('peer disconnected'));
+  socket.on('error', (err) => conn.close(`socket error (${err.message})`));
+  return conn;
+}
+
+/**
+ * vscode-jsonrpc buffers a whole message before parsing it, whatever its announced length. Peek at
+ * Content-Length headers as bytes arrive and drop a peer that announces more than the limit.
+ */
+function guardMessageSize(socket: net.Socket, onTooLarge: (bytes: number) => void): void {
+  const pattern = /Content-Length:\s*(\d+)/gi;
+  let carry = '';
+  socket.on('data', (chunk: Buffer) => {
+    // Headers are ASCII and short; keep a small tail so one split across chunks is still seen.
+    const text = carry + chunk.toString('latin1');
+    carry = text.slice(-64);
+    for (const match of text.matchAll(pattern)) {
+      const bytes = Number(match[1]);
+      if (bytes > MAX_MESSAGE_BYTES) {
+        onTooLarge(bytes);
+        return;
+      }
+    }
+  });
+}

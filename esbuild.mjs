@@ -1,0 +1,45 @@
+// Builds the four bundles: extension (cjs, `vscode` external), daemon, CLI (Node), webviews (browser).
+// `--watch` rebuilds on change; `--production` minifies and drops source maps' inline sources.
+import * as esbuild from 'esbuild';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+const define = {
+  RUNLENS_VERSION: JSON.stringify(pkg.version),
+  RUNLENS_BUILD: String(Date.now()),
+};
+
+const common = {
+  bundle: true,
+  sourcemap: true,
+  sourcesContent: !production,
+  minify: production,
+  logLevel: 'warning',
+  define,
+};
+
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+
+const webviewEntries = readdirSync('webviews', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(`webviews/${d.name}/main.ts`))
+  .map((d) => ({ in: `webviews/${d.name}/main.ts`, out: d.name }));
+
+const builds = [
+  { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['daemon/main.ts'], outfile: 'dist/daemon.js' },
+  { ...node, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: webviewEntries, outdir: 'dist/webviews' },
+];
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[esbuild] watching for changes');
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`[esbuild] built ${builds.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+}

@@ -1,0 +1,16 @@
+/**
+ * Every command of the extension, in one table. `package.json` contributes the same ids and titles;
+ * a unit test keeps the two in step. No `vscode` import here, so the table loads in plain Node.
+ */
+
+export const COMMANDS = {
+  'runlens.showDaemonLog': 'Show Daemon Log',
+  'runlens.restartDaemon': 'Restart Daemon',
+} as const;
+
+export const COMMAND_CATEGORY = 'Runlens';
+
+export type CommandId = keyof typeof COMMANDS;
+
+/** One handler per command: a missing handler is a type error. */
+export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

@@ -1,0 +1,76 @@
+/**
+ * Extension entry point. Owns the extension-lifetime scope: the daemon client, the status bar and
+ * the commands. The daemon starts when a workspace folder is a Runlens project, or on first command.
+ */
+import * as vscode from 'vscode';
+import { resolveHome } from '../shared/node/stateDir';
+import { COMMAND_CATEGORY, COMMANDS, type CommandHandlers, type CommandId } from './commands';
+import { DaemonClient } from './daemonClient';
+import { DisposableStore } from './disposables';
+import { StatusBar } from './statusBar';
+import { detectProject } from './workspaceDetect';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  // Everything below is disposed with the extension, through context.subscriptions.
+  const scope = new DisposableStore();
+  context.subscriptions.push(scope);
+
+  const log = scope.add(vscode.window.createOutputChannel('Runlens', { log: true }));
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const client = scope.add(
+    new DaemonClient({
+      extensionPath: context.extensionPath,
+      home: resolveHome(),
+      log,
+      workspaceName: vscode.workspace.name ?? 'no folder',
+    }),
+  );
+
+  let statusBar: StatusBar | undefined;
+  const ensureStarted = async (): Promise<void> => {
+    statusBar ??= scope.add(new StatusBar(client));
+    await client.start();
+  };
+
+  registerCommands(scope, {
+    'runlens.showDaemonLog': async () => {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(client.paths.log));
+      await vscode.window.showTextDocument(doc, { preview: false });
+    },
+    'runlens.restartDaemon': async () => {
+      await ensureStarted();
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Restarting the Runlens daemon…' },
+        () => client.restart(),
+      );
+    },
+  });
+
+  const kinds = await Promise.all(folders.map((f) => detectProject(f.uri.fsPath)));
+  const isProject = kinds.some((k) => k !== undefined);
+  await vscode.commands.executeCommand('setContext', 'runlens.isProject', isProject);
+  if (isProject) {
+    log.info(`Runlens project found (${kinds.filter(Boolean).join(', ')}); connecting to the daemon`);
+    void ensureStarted();
+  } else {
+    log.info('no runlens.json or Mastra dependency in this workspace; the daemon starts on first command');
+  }
+}
+
+function registerCommands(scope: DisposableStore, handlers: CommandHandlers): void {
+  for (const id of Object.keys(COMMANDS) as CommandId[]) {
+    scope.add(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          await handlers[id](...args);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          void vscode.window.showErrorMessage(`${COMMAND_CATEGORY}: ${COMMANDS[id]} failed: ${message}`);
+        }
+      }),
+    );
+  }
+}
+
+/** Nothing to do: context.subscriptions holds the extension scope. The daemon keeps running. */
+export function deactivate(): void {}
