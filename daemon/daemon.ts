@@ -23,6 +23,7 @@ export class Daemon implements DaemonControl {
   readonly log: Logger;
   private readonly server = net.createServer();
   private readonly open = new Set<ClientConnection>();
+  private readonly sockets = new Set<net.Socket>();
   private nextId = 1;
   private stopping = false;
   private readonly startedAt = Date.now();
@@ -71,13 +72,25 @@ export class Daemon implements DaemonControl {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info(`shutting down: ${reason}`);
-    // Let the reply to a shutdown or hello request reach the client before connections close.
-    setImmediate(() => {
-      this.server.close();
-      for (const conn of this.open) conn.close('daemon shutting down');
-      if (process.platform !== 'win32') fs.rmSync(this.opts.paths.socket, { force: true });
-      this.opts.onStopped(reason);
-    });
+    // Stop accepting at once, so a client starting a successor never reaches this daemon.
+    this.server.close();
+    if (process.platform !== 'win32') fs.rmSync(this.opts.paths.socket, { force: true });
+    // vscode-jsonrpc queues a reply through setImmediate and a write callback; give the reply to
+    // the shutdown or hello request that brought us here time to be queued before ending sockets.
+    setTimeout(() => {
+      for (const conn of this.open) conn.close('daemon shutting down', true);
+      this.drained(reason);
+    }, 50);
+  }
+
+  /** Exits once every socket has flushed and closed, or after a short grace period. */
+  private drained(reason: string): void {
+    const deadline = Date.now() + 1000;
+    const check = (): void => {
+      if (this.sockets.size === 0 || Date.now() > deadline) this.opts.onStopped(reason);
+      else setTimeout(check, 10);
+    };
+    check();
   }
 
   private accept(socket: net.Socket): void {
@@ -85,6 +98,8 @@ export class Daemon implements DaemonControl {
       socket.destroy();
       return;
     }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     const id = this.nextId++;
     const conn = openClientConnection(socket, id, this.log, (c) => this.open.delete(c));
     this.open.add(conn);

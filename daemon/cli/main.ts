@@ -42,6 +42,13 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A request whose connection closes without an answer leaves nothing to wait for, and Node would
+// exit 0 in silence; say what happened and fail instead.
+process.on('beforeExit', () => {
+  createOutput(process.argv.includes('--json')).error('the connection to the daemon closed before it answered; see daemon.log');
+  process.exit(Exit.failure);
+});
+
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -14,7 +14,8 @@ import type { Logger } from '../log';
 export interface ClientConnection {
   readonly info: ConnectionInfo;
   readonly rpc: Connection;
-  close(reason: string): void;
+  /** Closes the connection; `graceful` lets already-written responses reach the peer first. */
+  close(reason: string, graceful?: boolean): void;
 }
 
 /** Largest single message accepted; protects the daemon from a peer announcing gigabytes. */
@@ -40,12 +41,18 @@ export function openClientConnection(
   const conn: ClientConnection = {
     info,
     rpc,
-    close(reason: string) {
+    close(reason: string, graceful = false) {
       if (closed) return;
       closed = true;
       log.info(`connection ${id} closed: ${reason}`);
+      if (graceful) {
+        // end() flushes queued writes (a shutdown reply, say) before closing; destroy if the peer stalls.
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        socket.destroy();
+      }
       rpc.dispose();
-      socket.destroy();
       onClosed(conn);
     },
   };
