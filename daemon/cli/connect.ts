@@ -5,7 +5,7 @@ import { ensureDaemon, tryConnect } from '../../shared/node/launcher';
 import { waitForExit } from '../../shared/node/processInfo';
 import { openConnection, sayHello } from '../../shared/node/rpcClient';
 import { statePaths } from '../../shared/node/stateDir';
-import type { DaemonIdentity } from '../../shared/protocol';
+import type { DaemonIdentity, HelloResult } from '../../shared/protocol';
 
 export interface Attached {
   connection: MessageConnection;
@@ -33,7 +33,15 @@ export async function attachOrStart(home: string, reason: string): Promise<Attac
   for (let attempt = 0; attempt < 3; attempt++) {
     const launched = await ensureDaemon({ home, daemonScript: daemonScript(), reason });
     const connection = openConnection(launched.socket);
-    const hello = await sayHello(connection, 'cli', 'runlens cli');
+    let hello: HelloResult;
+    try {
+      hello = await sayHello(connection, 'cli', 'runlens cli');
+    } catch (err) {
+      // A daemon that is dying can still accept a connection; try again with a live one.
+      connection.dispose();
+      if (attempt === 2) throw err;
+      continue;
+    }
     if (hello.outcome === 'ok') return { connection, daemon: hello.daemon, started: hello.daemon.pid === launched.spawnedPid };
     connection.dispose();
     if (hello.outcome === 'incompatible') throw new Error(hello.message);

@@ -1,6 +1,7 @@
 /** `runlens daemon start|stop|status`. */
 import { DaemonShutdownRequest, DaemonStatusRequest } from '../../shared/protocol';
 import { waitForExit } from '../../shared/node/processInfo';
+import { orClosed } from '../../shared/node/rpcClient';
 import { statePaths } from '../../shared/node/stateDir';
 import { Exit, UsageError } from './args';
 import { attach, attachOrStart } from './connect';
@@ -36,7 +37,7 @@ async function stop(home: string, out: Output): Promise<number> {
     out.result({ running: false, stopped: false, home }, 'Runlens daemon is not running.');
     return Exit.ok;
   }
-  const { pid } = await connection.sendRequest(DaemonShutdownRequest, { reason: `runlens daemon stop (cli pid ${process.pid})` });
+  const { pid } = await orClosed(connection, connection.sendRequest(DaemonShutdownRequest, { reason: `runlens daemon stop (cli pid ${process.pid})` }));
   connection.dispose();
   if (!(await waitForExit({ pid }, 10_000))) {
     out.error(`daemon pid ${pid} did not exit within 10 s; see ${statePaths(home).log}`, { pid });
@@ -52,7 +53,7 @@ async function status(home: string, out: Output): Promise<number> {
     out.result({ running: false, home }, `Runlens daemon is not running (state dir ${home}).`);
     return Exit.notRunning;
   }
-  const s = await connection.sendRequest(DaemonStatusRequest, {});
+  const s = await orClosed(connection, connection.sendRequest(DaemonStatusRequest, {}));
   connection.dispose();
   const lines = [
     `Runlens daemon ${s.daemon.version} running`,

@@ -10,6 +10,7 @@ import { createConnection, createProtocolConnection, type Connection, type Watch
 import { SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import type { ConnectionInfo } from '../../shared/protocol';
 import type { Logger } from '../log';
+import { describeViolation, FrameGuard } from './frameGuard';
 
 export interface ClientConnection {
   readonly info: ConnectionInfo;
@@ -57,31 +58,14 @@ export function openClientConnection(
     },
   };
 
-  guardMessageSize(socket, (bytes) => conn.close(`message of ${bytes} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`));
+  const guard = new FrameGuard(MAX_MESSAGE_BYTES);
+  socket.on('data', (chunk: Buffer) => {
+    const violation = guard.push(chunk);
+    if (violation) conn.close(`malformed input: peer ${describeViolation(violation, MAX_MESSAGE_BYTES)}`);
+  });
   reader.onError((err) => conn.close(`malformed input (${err.message})`));
   writer.onError(([err]) => conn.close(`write failed (${err.message})`));
   socket.on('close', () => conn.close('peer disconnected'));
   socket.on('error', (err) => conn.close(`socket error (${err.message})`));
   return conn;
-}
-
-/**
- * vscode-jsonrpc buffers a whole message before parsing it, whatever its announced length. Peek at
- * Content-Length headers as bytes arrive and drop a peer that announces more than the limit.
- */
-function guardMessageSize(socket: net.Socket, onTooLarge: (bytes: number) => void): void {
-  const pattern = /Content-Length:\s*(\d+)/gi;
-  let carry = '';
-  socket.on('data', (chunk: Buffer) => {
-    // Headers are ASCII and short; keep a small tail so one split across chunks is still seen.
-    const text = carry + chunk.toString('latin1');
-    carry = text.slice(-64);
-    for (const match of text.matchAll(pattern)) {
-      const bytes = Number(match[1]);
-      if (bytes > MAX_MESSAGE_BYTES) {
-        onTooLarge(bytes);
-        return;
-      }
-    }
-  });
 }

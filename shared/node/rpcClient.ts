@@ -19,13 +19,28 @@ export function openConnection(socket: net.Socket): MessageConnection {
   return connection;
 }
 
+/**
+ * vscode-jsonrpc leaves a request pending forever when the connection closes before the answer;
+ * this rejects instead, so callers can retry or report the lost daemon.
+ */
+export function orClosed<T>(connection: MessageConnection, request: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const closed = connection.onClose(() => reject(new Error('the connection to the daemon closed before it answered')));
+    const failed = connection.onError(([err]) => reject(err));
+    request.then(resolve, reject).finally(() => {
+      closed.dispose();
+      failed.dispose();
+    });
+  });
+}
+
 export function sayHello(connection: MessageConnection, kind: ClientKind, name?: string): Promise<HelloResult> {
-  return connection.sendRequest(HelloRequest, {
+  return orClosed(connection, connection.sendRequest(HelloRequest, {
     protocolVersion: PROTOCOL_VERSION,
     clientVersion: VERSION,
     clientBuild: BUILD,
     clientKind: kind,
     clientName: name,
     clientPid: process.pid,
-  });
+  }));
 }

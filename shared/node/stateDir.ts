@@ -59,7 +59,12 @@ export class StateDirError extends Error {}
  * group- or world-accessible mode is tightened rather than trusted.
  */
 export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // EEXIST here means a file (not a directory) has the name; the check below explains.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   const st = fs.lstatSync(dir);
   if (!st.isDirectory()) {
     throw new StateDirError(`${dir} exists but is not a directory; remove it or set RUNLENS_HOME elsewhere`);
