@@ -64,7 +64,9 @@ export function spawnDaemon(opts: LaunchOptions): number | undefined {
   if (!fs.existsSync(opts.daemonScript)) {
     throw new DaemonStartError(`daemon bundle not found at ${opts.daemonScript}; run 'npm run build' first`);
   }
-  const args = [opts.daemonScript, '--home', opts.home];
+  // RUNLENS_DAEMON_INSPECT=<port> starts the daemon under the inspector, for "Attach to Daemon".
+  const inspect = process.env.RUNLENS_DAEMON_INSPECT;
+  const args = [...(inspect ? [`--inspect=127.0.0.1:${inspect}`] : []), opts.daemonScript, '--home', opts.home];
   if (opts.reason) args.push('--reason', opts.reason);
   const child = child_process.spawn(opts.nodePath ?? process.execPath, args, {
     detached: true,

@@ -1,0 +1,56 @@
+// `npm test`: lint, type check, build, then the unit, integration and e2e suites, in that order.
+// Every stage runs even if an earlier suite failed, so one run shows everything that is broken.
+// Ends with one line `tests: N passed, N failed` summing the mocha suites.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const stages = [
+  { name: 'lint', cmd: ['npx', 'eslint', '.'] },
+  { name: 'typecheck', cmd: ['npx', 'tsc', '--noEmit', '-p', '.'] },
+  { name: 'build', cmd: ['node', 'esbuild.mjs'], gate: true },
+  { name: 'unit', cmd: ['npx', 'mocha', '--config', 'test/unit/.mocharc.json'], suite: true },
+  { name: 'integration', cmd: ['npx', 'mocha', '--config', 'test/integration/.mocharc.json'], suite: true },
+  { name: 'e2e', cmd: ['npx', 'mocha', '--config', 'test/e2e/.mocharc.json'], suite: true },
+];
+
+function run(cmd) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      out += d.toString();
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+if (!existsSync('node_modules') && process.env.RUNLENS_SKIP_SETUP !== '1') {
+  const setup = await run(['bash', 'scripts/setup.sh']);
+  if (setup.code !== 0) process.exit(setup.code);
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const broken = [];
+for (const stage of stages) {
+  console.log(`\n=== ${stage.name}: ${stage.cmd.join(' ')}`);
+  const { code, out } = await run(stage.cmd);
+  if (stage.suite) {
+    const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(out)?.[1] ?? 0);
+    passed += count('passing');
+    failed += count('failing');
+    skipped += count('pending');
+    // A suite that crashed before mocha's summary still counts as a failure.
+    if (code !== 0 && count('failing') === 0) failed += 1;
+  }
+  if (code !== 0) {
+    broken.push(stage.name);
+    if (stage.gate) break;
+  }
+}
+
+console.log(`\n${broken.length ? `failed stages: ${broken.join(', ')}` : 'all stages passed'}`);
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(broken.length ? 1 : 0);
