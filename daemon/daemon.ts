@@ -10,11 +10,18 @@ import { openClientConnection, type ClientConnection } from './rpc/connection';
 import { registerDaemonHandlers, type DaemonControl } from './rpc/daemonHandlers';
 import type { Logger } from './log';
 
+/** Registers one protocol area's handlers on a new connection (see daemon/services.ts). */
+export type AreaRegistrar = (conn: ClientConnection) => void;
+
 export interface DaemonOptions {
   paths: StatePaths;
   version: string;
   build: number;
   log: Logger;
+  /** Every protocol area besides `daemon` itself. */
+  areas: AreaRegistrar[];
+  /** Runs before connections close on shutdown: services stop watching, flush and release. */
+  beforeStop?: () => Promise<void>;
   /** Called once every connection is closed and the socket removed; the entry point exits. */
   onStopped: (reason: string) => void;
 }
@@ -77,9 +84,12 @@ export class Daemon implements DaemonControl {
     if (process.platform !== 'win32') fs.rmSync(this.opts.paths.socket, { force: true });
     // vscode-jsonrpc queues a reply through setImmediate and a write callback; give the reply to
     // the shutdown or hello request that brought us here time to be queued before ending sockets.
+    const beforeStop = this.opts.beforeStop?.().catch((err: unknown) => this.log.error(`stopping services failed: ${String(err)}`));
     setTimeout(() => {
-      for (const conn of this.open) conn.close('daemon shutting down', true);
-      this.drained(reason);
+      void Promise.resolve(beforeStop).then(() => {
+        for (const conn of this.open) conn.close('daemon shutting down', true);
+        this.drained(reason);
+      });
     }, 50);
   }
 
@@ -104,6 +114,7 @@ export class Daemon implements DaemonControl {
     const conn = openClientConnection(socket, id, this.log, (c) => this.open.delete(c));
     this.open.add(conn);
     registerDaemonHandlers(conn, this);
+    for (const register of this.opts.areas) register(conn);
     conn.rpc.listen();
     this.log.info(`connection ${id} opened (${this.open.size} open)`);
   }

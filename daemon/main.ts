@@ -9,6 +9,7 @@ import { prepareStateDir, resolveHome, statePaths } from '../shared/node/stateDi
 import { Daemon } from './daemon';
 import { acquireLock, releaseLock } from './lock';
 import { FileLogger } from './log';
+import { createServices } from './services';
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -44,7 +45,16 @@ async function main(): Promise<void> {
     log.close();
     process.exit(code);
   };
-  const daemon = new Daemon({ paths, version: VERSION, build: BUILD, log, onStopped: (why) => stop(why, 0) });
+  const services = await createServices({ paths, log });
+  const daemon = new Daemon({
+    paths,
+    version: VERSION,
+    build: BUILD,
+    log,
+    areas: services.areas,
+    beforeStop: () => services.stop(),
+    onStopped: (why) => stop(why, 0),
+  });
 
   process.on('SIGTERM', () => daemon.shutdown('SIGTERM'));
   process.on('SIGINT', () => daemon.shutdown('SIGINT'));

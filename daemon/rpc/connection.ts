@@ -17,6 +17,9 @@ export interface ClientConnection {
   readonly rpc: Connection;
   /** Closes the connection; `graceful` lets already-written responses reach the peer first. */
   close(reason: string, graceful?: boolean): void;
+  /** Runs `dispose` when the connection closes: subscriptions made by this client end with it. */
+  onClose(dispose: () => void): void;
+  readonly closed: boolean;
 }
 
 /** Largest single message accepted; protects the daemon from a peer announcing gigabytes. */
@@ -29,6 +32,7 @@ export function openClientConnection(
   onClosed: (conn: ClientConnection) => void,
 ): ClientConnection {
   let closed = false;
+  const cleanups: (() => void)[] = [];
   const info: ConnectionInfo = { id, kind: 'unknown', connectedAt: Date.now() };
   const watchDog: WatchDog = {
     shutdownReceived: false,
@@ -42,6 +46,13 @@ export function openClientConnection(
   const conn: ClientConnection = {
     info,
     rpc,
+    get closed() {
+      return closed;
+    },
+    onClose(dispose) {
+      if (closed) dispose();
+      else cleanups.push(dispose);
+    },
     close(reason: string, graceful = false) {
       if (closed) return;
       closed = true;
@@ -52,6 +63,13 @@ export function openClientConnection(
         setTimeout(() => socket.destroy(), 1000).unref();
       } else {
         socket.destroy();
+      }
+      for (const dispose of cleanups.splice(0)) {
+        try {
+          dispose();
+        } catch (err) {
+          log.error(`connection ${id}: cleanup failed: ${(err as Error).message}`);
+        }
       }
       rpc.dispose();
       onClosed(conn);
