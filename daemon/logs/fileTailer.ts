@@ -1,0 +1,115 @@
+/**
+ * Follows a log file that a server appends to, from a byte offset: wakes on inotify events (with a
+ * slow poll as a safety net for filesystems without them), reads in large blocks, never has more
+ * than one read in flight, and notices truncation (after rotation) by the size going backwards.
+ */
+import * as fs from 'node:fs';
+
+export interface TailerEvents {
+  /** `chunk` ends at byte `offset` of the file. Called in order, never concurrently. */
+  data(chunk: Buffer, offset: number): void;
+  /** The file shrank below our offset: it was truncated or replaced; reading restarts at 0. */
+  truncated?(): void;
+  error?(err: Error): void;
+}
+
+const BLOCK = 256 * 1024;
+const POLL_MS = 250;
+
+export class FileTailer {
+  private fd: number | undefined;
+  private watcher: fs.FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reading = false;
+  private again = false;
+  private stopped = false;
+  private readonly buf = Buffer.allocUnsafe(BLOCK);
+
+  constructor(private readonly file: string, private position: number, private readonly on: TailerEvents) {}
+
+  get offset(): number {
+    return this.position;
+  }
+
+  start(): void {
+    this.fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+    try {
+      this.watcher = fs.watch(this.file, () => this.kick());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // No inotify here: the poll below still finds new data.
+    }
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Reads everything written so far; resolves once the tailer has caught up with the file. */
+  async drain(): Promise<void> {
+    while (!this.stopped && (this.reading || this.fileSize() > this.position)) {
+      this.kick();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    if (this.fd !== undefined && !this.reading) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    this.readLoop();
+  }
+
+  private fileSize(): number {
+    try {
+      return this.fd === undefined ? 0 : fs.fstatSync(this.fd).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private readLoop(): void {
+    if (this.stopped || this.fd === undefined) return this.finish();
+    if (this.fileSize() < this.position) {
+      this.position = 0;
+      this.on.truncated?.();
+    }
+    fs.read(this.fd, this.buf, 0, BLOCK, this.position, (err, bytes) => {
+      if (err) {
+        this.on.error?.(err);
+        return this.finish();
+      }
+      if (bytes === 0) {
+        if (this.again) {
+          this.again = false;
+          return this.readLoop();
+        }
+        return this.finish();
+      }
+      this.position += bytes;
+      // Copy: the read buffer is reused for the next block.
+      this.on.data(Buffer.from(this.buf.subarray(0, bytes)), this.position);
+      this.readLoop();
+    });
+  }
+
+  private finish(): void {
+    this.reading = false;
+    if (this.stopped && this.fd !== undefined) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}

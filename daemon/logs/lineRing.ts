@@ -1,0 +1,72 @@
+/**
+ * The last N log lines of a server, in a fixed-size ring: constant memory however much a server
+ * writes, O(1) append, and lookups by sequence number for paging and catch-up.
+ */
+import type { LogLine } from '../../shared/protocol/logs';
+
+export class LineRing {
+  private readonly slots: (LogLine | undefined)[];
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.slots = new Array<LogLine | undefined>(capacity);
+  }
+
+  push(line: LogLine): void {
+    this.slots[this.next] = line;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Seq of the oldest line held, or undefined when empty. */
+  get oldestSeq(): number | undefined {
+    return this.at(0)?.seq;
+  }
+
+  get newestSeq(): number | undefined {
+    return this.count ? this.at(this.count - 1)?.seq : undefined;
+  }
+
+  /** The i-th oldest line held. */
+  at(i: number): LogLine | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    const start = (this.next - this.count + this.capacity) % this.capacity;
+    return this.slots[(start + i) % this.capacity];
+  }
+
+  /** Lines matching `keep`, newest last, optionally bounded by seq, at most `limit` nearest the bound. */
+  select(opts: { since?: number; before?: number; limit: number; fromEnd: boolean; keep?: (l: LogLine) => boolean }): { lines: LogLine[]; more: boolean } {
+    const picked: LogLine[] = [];
+    let more = false;
+    const inRange = (l: LogLine): boolean =>
+      (opts.since === undefined || l.seq > opts.since) && (opts.before === undefined || l.seq < opts.before);
+    if (opts.fromEnd) {
+      for (let i = this.count - 1; i >= 0; i--) {
+        const l = this.at(i)!;
+        if (!inRange(l) || (opts.keep && !opts.keep(l))) continue;
+        if (picked.length === opts.limit) {
+          more = true;
+          break;
+        }
+        picked.push(l);
+      }
+      picked.reverse();
+    } else {
+      for (let i = 0; i < this.count; i++) {
+        const l = this.at(i)!;
+        if (!inRange(l) || (opts.keep && !opts.keep(l))) continue;
+        if (picked.length === opts.limit) {
+          more = true;
+          break;
+        }
+        picked.push(l);
+      }
+    }
+    return { lines: picked, more };
+  }
+}
