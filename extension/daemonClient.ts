@@ -39,6 +39,7 @@ export interface DaemonClientOptions {
 /** More unexpected daemon exits than this within the window, and we stop restarting it. */
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 3 * 60_000;
+const MAX_RECONNECT_ATTEMPTS = 10;
 
 export class DaemonClient implements vscode.Disposable {
   readonly paths: StatePaths;
@@ -52,6 +53,9 @@ export class DaemonClient implements vscode.Disposable {
   private expectedClose: { reason: string; pid?: number } | undefined;
   private crashes: number[] = [];
   private unexpectedSince: number | undefined;
+  /** The daemon whose connection just closed: its listening socket can outlive the connection briefly. */
+  private lostPid: number | undefined;
+  private reconnectAttempts = 0;
 
   constructor(private readonly opts: DaemonClientOptions) {
     this.paths = statePaths(opts.home);
@@ -134,9 +138,11 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   private async serverStreams(): Promise<StreamInfo> {
-    const previous = this.expectedClose?.pid;
-    // After a handover or restart, wait for the old daemon to go, or we would reconnect to it.
-    if (previous !== undefined) await waitForExit({ pid: previous }, 10_000);
+    const previous = this.expectedClose?.pid ?? this.lostPid;
+    // After a handover, restart or crash, wait for the old daemon to go, or we could reach its
+    // still-open listening socket and lose the handshake halfway.
+    if (previous !== undefined) await waitForExit({ pid: previous }, this.expectedClose ? 10_000 : 2_000);
+    this.lostPid = undefined;
     const reason = this.expectedClose
       ? `extension: ${this.expectedClose.reason}`
       : this.unexpectedSince
@@ -173,6 +179,7 @@ export class DaemonClient implements vscode.Disposable {
       return;
     }
     const recovered = this.unexpectedSince;
+    this.reconnectAttempts = 0;
     this.expectedClose = undefined;
     this.unexpectedSince = undefined;
     this.opts.log.info(`connected to daemon pid ${hello.daemon.pid} (${hello.daemon.version}), connection ${hello.connectionId}`);
@@ -182,6 +189,15 @@ export class DaemonClient implements vscode.Disposable {
 
   private onClosed(): CloseHandlerResult {
     this.connectionScope.dispose();
+    if (this.current.kind === 'connected') this.lostPid = this.current.daemon.pid;
+    else if (this.current.kind === 'reconnecting') {
+      // A close while reconnecting belongs to the same episode, not another crash; bound the retries.
+      if (++this.reconnectAttempts <= MAX_RECONNECT_ATTEMPTS) return { action: CloseAction.Restart, handled: true };
+      const message = `could not reconnect to the Runlens daemon after ${MAX_RECONNECT_ATTEMPTS} attempts; see the daemon log, then run 'Runlens: Restart Daemon'.`;
+      this.fail(new Error(message));
+      this.client = undefined;
+      return { action: CloseAction.DoNotRestart, message, handled: true };
+    }
     if (this.expectedClose) {
       this.setState({ kind: 'reconnecting', reason: this.expectedClose.reason });
       return { action: CloseAction.Restart, handled: true };
