@@ -29,8 +29,10 @@ export class ServerLog {
   private attached: Attached | undefined;
   private seq = 0;
 
-  constructor(readonly serverId: string, capacity: number, private readonly sink?: LineSink) {
+  /** `firstSeq` continues numbering after a daemon restart, so clients' cursors stay valid. */
+  constructor(readonly serverId: string, capacity: number, private readonly sink?: LineSink, firstSeq = 0) {
     this.ring = new LineRing(capacity);
+    this.seq = firstSeq;
   }
 
   /** Starts tailing a run's files from the given offsets (0 for a new run; saved ones on re-adoption). */

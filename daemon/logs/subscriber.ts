@@ -13,6 +13,8 @@ export interface SubscriberOptions {
   maxQueued?: number;
   maxInFlight?: number;
   flushMs?: number;
+  /** Start paused: lines queue (in order) until `resume`, e.g. until the subscribe reply is out. */
+  paused?: boolean;
 }
 
 export class Subscriber {
@@ -21,6 +23,7 @@ export class Subscriber {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private paused: boolean;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
   private readonly maxInFlight: number;
@@ -31,6 +34,12 @@ export class Subscriber {
     this.maxQueued = opts.maxQueued ?? 50_000;
     this.maxInFlight = opts.maxInFlight ?? 4;
     this.flushMs = opts.flushMs ?? 16;
+    this.paused = opts.paused ?? false;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.flush();
   }
 
   push(lines: readonly LogLine[]): void {
@@ -56,7 +65,7 @@ export class Subscriber {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (!this.closed && this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+    while (!this.closed && !this.paused && this.queue.length > 0 && this.inFlight < this.maxInFlight) {
       const batch = this.queue.splice(0, this.maxBatch);
       const skipped = this.skipped;
       this.skipped = 0;

@@ -68,9 +68,10 @@ describe('daemon lifecycle', () => {
   it('is replaced after SIGKILL: the next client cleans the stale lock and socket and gets a new daemon', async () => {
     const first = await cliJson<{ pid: number }>(['daemon', 'start'], home);
     const client = await connectClient(home);
-    const closed = new Promise<void>((resolve) => client.onClose(() => resolve()));
+    let closed = false;
+    client.onClose(() => (closed = true));
     process.kill(first.json.pid, 'SIGKILL');
-    await closed;
+    await waitFor('the client to see its connection close', () => closed);
     // Our socket can close before the dying process's listening socket does; wait for the pid.
     await waitFor('the killed daemon to be gone', () => daemonPids(home).length === 0);
     const paths = statePaths(home);

@@ -1,0 +1,253 @@
+/**
+ * One supervised server: its runs, its log, its state. Starting opens the log files and spawns the
+ * run; an exit nobody asked for is noticed at once (the child's exit event, or a 250 ms liveness
+ * check for a run adopted from an earlier daemon) and the restart policy decides what follows.
+ * Stopping signals the whole process group and reports `stopped` only when every process is gone.
+ */
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import type { ServerInfo, ServerStatus } from '../../shared/protocol/servers';
+import { identityAlive, processStartTime } from '../../shared/node/processInfo';
+import type { Logger } from '../log';
+import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
+import { PortInUseError, portFree } from './ports';
+import { stopGroup } from './processTree';
+import { decideRestart, describeExit } from './restartPolicy';
+import { spawnRun, type ExitStatus } from './spawnRun';
+import { serverId, type Launch, type ServerSpec } from './spec';
+
+export interface PortBook {
+  allocate(): Promise<number>;
+  claim(port: number): void;
+  release(port: number): void;
+}
+
+export interface ManagedServerDeps {
+  runsDir: string;
+  ports: PortBook;
+  log: Logger;
+  /** Called on every change: sends `servers/didChange` and saves state. */
+  changed(server: ManagedServer): void;
+  /** Variables Runlens adds for a run (telemetry endpoints, tokens). */
+  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string>;
+  lineSink?: LineSink;
+  ringCapacity: number;
+}
+
+/** What state.json keeps of a running server so a new daemon can adopt it. */
+export interface SavedServer {
+  spec: ServerSpec;
+  launch: Launch;
+  pid: number;
+  startTime?: number;
+  port: number;
+  runId: string;
+  runDir: string;
+  startedAt: number;
+  restartCount: number;
+  offsets: StreamOffsets;
+  lastSeq: number;
+}
+
+interface Run {
+  pid: number;
+  startTime?: number;
+  runId: string;
+  runDir: string;
+  port: number;
+  startedAt: number;
+}
+
+const ADOPTED_CHECK_MS = 250;
+
+export class ManagedServer {
+  readonly id: string;
+  readonly log: ServerLog;
+  private run: Run | undefined;
+  private launch: Launch | undefined;
+  private status: ServerStatus = 'stopped';
+  private reason: string | undefined;
+  private restartCount = 0;
+  private restartTimes: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastExit: ServerInfo['lastExit'];
+  private stopping: Promise<void> | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+
+  constructor(public spec: ServerSpec, private readonly deps: ManagedServerDeps, firstSeq = 0) {
+    this.id = serverId(spec.projectId, spec.name);
+    this.log = new ServerLog(this.id, deps.ringCapacity, deps.lineSink, firstSeq);
+  }
+
+  info(): ServerInfo {
+    const r = this.run;
+    return {
+      id: this.id,
+      projectId: this.spec.projectId,
+      projectDir: this.spec.projectDir,
+      name: this.spec.name,
+      status: this.status,
+      reason: this.reason,
+      pid: r?.pid,
+      port: r?.port,
+      url: r ? `http://127.0.0.1:${r.port}` : undefined,
+      runId: r?.runId,
+      buildId: this.launch?.buildId,
+      startedAt: r?.startedAt,
+      restartCount: this.restartCount,
+      lastExit: this.lastExit,
+    };
+  }
+
+  get isLive(): boolean {
+    return this.run !== undefined;
+  }
+
+  get port(): number | undefined {
+    return this.run?.port;
+  }
+
+  setStatus(status: ServerStatus, reason?: string): void {
+    this.status = status;
+    this.reason = reason;
+    this.deps.changed(this);
+  }
+
+  /** Starts a run from `launch`; a live server is left as it is. */
+  async start(launch: Launch, spec: ServerSpec = this.spec): Promise<void> {
+    if (this.run) return;
+    this.clearRestartTimer();
+    this.spec = spec;
+    this.launch = launch;
+    this.setStatus('starting');
+    let port: number;
+    try {
+      port = await this.takePort();
+    } catch (err) {
+      this.setStatus('stopped', (err as Error).message);
+      throw err;
+    }
+    const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${crypto.randomBytes(3).toString('hex')}`;
+    const runDir = path.join(this.deps.runsDir, runId);
+    const env = this.environment(port, runId, runDir);
+    let spawned;
+    try {
+      spawned = await spawnRun(this.spec, launch.workDir, runDir, env);
+    } catch (err) {
+      this.deps.ports.release(port);
+      this.setStatus('crashed', (err as Error).message);
+      throw err;
+    }
+    this.run = { pid: spawned.pid, startTime: processStartTime(spawned.pid), runId, runDir, port, startedAt: Date.now() };
+    this.log.attach(runId, runDir);
+    this.log.system(`── run ${runId} started: pid ${spawned.pid}, port ${port}, '${this.spec.command}' ──`);
+    this.deps.log.info(`${this.id}: started run ${runId} (pid ${spawned.pid}, port ${port})`);
+    const run = this.run;
+    spawned.exited.then((exit) => this.exited(run, exit)).catch((e: unknown) => this.deps.log.error(`${this.id}: ${String(e)}`));
+    this.setStatus('running');
+  }
+
+  /** Re-attaches to a run started by an earlier daemon, if it is still the same process. */
+  adopt(saved: SavedServer): boolean {
+    this.launch = saved.launch;
+    this.restartCount = saved.restartCount;
+    if (!identityAlive({ pid: saved.pid, startTime: saved.startTime })) return false;
+    this.run = { pid: saved.pid, startTime: saved.startTime, runId: saved.runId, runDir: saved.runDir, port: saved.port, startedAt: saved.startedAt };
+    this.deps.ports.claim(saved.port);
+    this.log.attach(saved.runId, saved.runDir, saved.offsets);
+    const run = this.run;
+    this.watchTimer = setInterval(() => {
+      if (identityAlive({ pid: run.pid, startTime: run.startTime })) return;
+      clearInterval(this.watchTimer);
+      void this.exited(run, { code: null, signal: null });
+    }, ADOPTED_CHECK_MS);
+    this.status = 'running';
+    return true;
+  }
+
+  saved(): SavedServer | undefined {
+    const r = this.run;
+    if (!r || !this.launch) return undefined;
+    return {
+      spec: this.spec, launch: this.launch, pid: r.pid, startTime: r.startTime, port: r.port, runId: r.runId,
+      runDir: r.runDir, startedAt: r.startedAt, restartCount: this.restartCount,
+      offsets: this.log.offsets() ?? { stdout: 0, stderr: 0 }, lastSeq: this.log.lastSeq,
+    };
+  }
+
+  /** Stops the run: SIGTERM to its group, the grace period, SIGKILL; resolves when all are gone. */
+  async stop(): Promise<void> {
+    this.clearRestartTimer();
+    const run = this.run;
+    if (!run) {
+      if (this.status !== 'stopped') this.setStatus('stopped');
+      return;
+    }
+    this.stopping ??= (async () => {
+      this.setStatus('stopping');
+      const how = await stopGroup(run.pid, this.spec.stopGraceMs);
+      await this.finishRun(run, how === 'killed' ? `did not stop within ${this.spec.stopGraceMs} ms of SIGTERM; killed` : 'stopped');
+      this.setStatus('stopped');
+    })().finally(() => (this.stopping = undefined));
+    await this.stopping;
+  }
+
+  /** Stops watching without touching the run (daemon shutdown: servers outlive the daemon). */
+  detach(): void {
+    this.clearRestartTimer();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.log.detach();
+  }
+
+  private async exited(run: Run, exit: ExitStatus): Promise<void> {
+    if (this.run !== run || this.stopping) return;
+    this.lastExit = { code: exit.code, signal: exit.signal, at: Date.now() };
+    const what = exit.spawnError ? `could not start: ${exit.spawnError}` : describeExit(exit);
+    await this.finishRun(run, what);
+    const decision = decideRestart(this.spec.restart, exit, this.restartTimes, Date.now());
+    if (!decision.restart) {
+      const clean = exit.code === 0 && !exit.signal;
+      this.setStatus(clean ? 'stopped' : 'crashed', decision.reason);
+      this.deps.log.warn(`${this.id}: ${decision.reason}`);
+      return;
+    }
+    this.restartTimes.push(Date.now());
+    this.restartCount++;
+    const reason = `${what}; restarting in ${decision.delayMs / 1000} s`;
+    this.deps.log.warn(`${this.id}: ${reason}`);
+    this.setStatus('crashed', reason);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.launch) this.start(this.launch).catch((e: unknown) => this.deps.log.error(`${this.id}: restart failed: ${(e as Error).message}`));
+    }, decision.delayMs);
+  }
+
+  private async finishRun(run: Run, what: string): Promise<void> {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    await this.log.drain();
+    this.log.system(`── run ${run.runId} ${what} ──`);
+    this.log.detach();
+    this.deps.ports.release(run.port);
+    this.run = undefined;
+  }
+
+  private async takePort(): Promise<number> {
+    if (this.spec.port === 'auto') return this.deps.ports.allocate();
+    if (!(await portFree(this.spec.port))) throw new PortInUseError(this.spec.port, this.spec.name);
+    this.deps.ports.claim(this.spec.port);
+    return this.spec.port;
+  }
+
+  private environment(port: number, runId: string, runDir: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('RUNLENS_')) env[k] = v;
+    Object.assign(env, { NODE_ENV: 'development' }, this.spec.env, { PORT: String(port) }, this.deps.runEnv(this.spec, runId, runDir));
+    if (this.spec.node) env.PATH = `${path.dirname(this.spec.node)}${path.delimiter}${env.PATH ?? ''}`;
+    return env;
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+}

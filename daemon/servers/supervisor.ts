@@ -1,0 +1,166 @@
+/**
+ * All supervised servers of this daemon: starting in dependency order, stopping in reverse, port
+ * bookkeeping, state saved on every change (and log offsets once a second) so a new daemon adopts
+ * the servers of the old one, and `servers/didChange` events for the clients.
+ */
+import * as path from 'node:path';
+import type { ServerInfo } from '../../shared/protocol/servers';
+import type { Logger } from '../log';
+import type { LineSink } from '../logs/serverLog';
+import { ManagedServer, type PortBook } from './managedServer';
+import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
+import { serverId, type Launch, type ServerSpec } from './spec';
+import { readState, writeState } from './stateFile';
+
+export interface SupervisorDeps {
+  stateFile: string;
+  /** `<state>/projects` */
+  projectsDir: string;
+  log: Logger;
+  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string>;
+  lineSink?: LineSink;
+  ringCapacity?: number;
+  portRange?: PortRange;
+}
+
+type Listener = (info: ServerInfo) => void;
+
+const SAVE_OFFSETS_MS = 1000;
+
+export class Supervisor {
+  private readonly servers = new Map<string, ManagedServer>();
+  private readonly listeners = new Set<Listener>();
+  private readonly taken = new Set<number>();
+  private readonly ports: PortBook;
+  private readonly saveTimer: NodeJS.Timeout;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    const range = deps.portRange ?? DEFAULT_PORT_RANGE;
+    this.ports = {
+      allocate: async () => {
+        const port = await allocatePort(range, this.taken);
+        this.taken.add(port);
+        return port;
+      },
+      claim: (port) => this.taken.add(port),
+      release: (port) => this.taken.delete(port),
+    };
+    // Log offsets move without state changes; save them so a new daemon resumes close to the end.
+    this.saveTimer = setInterval(() => this.save(), SAVE_OFFSETS_MS);
+    this.saveTimer.unref();
+  }
+
+  /** Adopts the servers an earlier daemon left running; the ones that died meanwhile are reported. */
+  restore(): void {
+    const state = readState(this.deps.stateFile);
+    for (const saved of state?.servers ?? []) {
+      const server = this.create(saved.spec, saved.lastSeq);
+      if (server.adopt(saved)) {
+        this.deps.log.info(`${server.id}: adopted run ${saved.runId} (pid ${saved.pid}, port ${saved.port})`);
+        server.log.system(`── run ${saved.runId} adopted by a new daemon ──`);
+      } else {
+        this.deps.log.warn(`${server.id}: run ${saved.runId} (pid ${saved.pid}) ended while no daemon was watching`);
+        server.setStatus('crashed', 'exited while the daemon was not running');
+      }
+    }
+    this.save();
+  }
+
+  onDidChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(id: string): ManagedServer | undefined {
+    return this.servers.get(id);
+  }
+
+  list(projectId?: string): ServerInfo[] {
+    return [...this.servers.values()].filter((s) => !projectId || s.spec.projectId === projectId).map((s) => s.info());
+  }
+
+  /** Starts `specs` (and what they depend on, from `all`) in dependency order. */
+  async start(specs: ServerSpec[], all: ServerSpec[], launch: (spec: ServerSpec) => Promise<Launch>): Promise<ServerInfo[]> {
+    const order = dependencyOrder(specs, all);
+    for (const spec of order) {
+      const server = this.servers.get(serverId(spec.projectId, spec.name)) ?? this.create(spec);
+      if (server.isLive) continue;
+      server.setStatus('building');
+      const from = await launch(spec).catch((err: unknown) => {
+        server.setStatus('crashed', `build failed: ${(err as Error).message}`);
+        throw err;
+      });
+      await server.start(from, spec);
+    }
+    return order.map((s) => this.servers.get(serverId(s.projectId, s.name))!.info());
+  }
+
+  /** Stops `ids` and whatever depends on them, dependents first. */
+  async stop(ids: string[]): Promise<ServerInfo[]> {
+    const targets = ids.map((id) => this.servers.get(id)).filter((s): s is ManagedServer => s !== undefined);
+    const wanted = new Set(targets.map((t) => t.id));
+    const order = dependencyOrder(targets.map((t) => t.spec), [...this.servers.values()].map((s) => s.spec))
+      .filter((spec) => wanted.has(serverId(spec.projectId, spec.name)))
+      .reverse();
+    for (const spec of order) await this.servers.get(serverId(spec.projectId, spec.name))?.stop();
+    return targets.map((t) => t.info());
+  }
+
+  /** Daemon shutdown: stop watching, save where each log was read up to; servers keep running. */
+  detachAll(): void {
+    clearInterval(this.saveTimer);
+    this.save();
+    for (const s of this.servers.values()) s.detach();
+  }
+
+  private create(spec: ServerSpec, firstSeq = 0): ManagedServer {
+    const server = new ManagedServer(spec, {
+      runsDir: path.join(this.deps.projectsDir, spec.projectId, 'runs'),
+      ports: this.ports,
+      log: this.deps.log,
+      changed: (s) => this.changed(s),
+      runEnv: this.deps.runEnv,
+      lineSink: this.deps.lineSink,
+      ringCapacity: this.deps.ringCapacity ?? 10_000,
+    }, firstSeq);
+    this.servers.set(server.id, server);
+    return server;
+  }
+
+  private changed(server: ManagedServer): void {
+    this.save();
+    const info = server.info();
+    for (const l of this.listeners) l(info);
+  }
+
+  private save(): void {
+    try {
+      const saved = [...this.servers.values()].map((s) => s.saved()).filter((s) => s !== undefined);
+      writeState(this.deps.stateFile, saved);
+    } catch (err) {
+      this.deps.log.error(`could not save ${this.deps.stateFile}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** `targets` plus everything they depend on, each after its dependencies; cycles are an error. */
+export function dependencyOrder(targets: ServerSpec[], all: ServerSpec[]): ServerSpec[] {
+  const byName = new Map(all.map((s) => [serverId(s.projectId, s.name), s]));
+  const out: ServerSpec[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (spec: ServerSpec, trail: string[]): void => {
+    const id = serverId(spec.projectId, spec.name);
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`servers depend on each other in a cycle: ${[...trail, spec.name].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const dep of spec.dependsOn) {
+      const target = byName.get(serverId(spec.projectId, dep));
+      if (!target) throw new Error(`server '${spec.name}' depends on '${dep}', which runlens.json does not define`);
+      visit(target, [...trail, spec.name]);
+    }
+    state.set(id, 'done');
+    out.push(spec);
+  };
+  for (const t of targets) visit(t, []);
+  return out;
+}
