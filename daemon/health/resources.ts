@@ -1,0 +1,63 @@
+/**
+ * CPU and memory of whole process trees: each server's root plus every descendant (servers fork
+ * workers, bundlers spawn children), summed, sampled with one `pidusage` call for all pids.
+ */
+import * as fs from 'node:fs';
+import pidusage from 'pidusage';
+
+export interface TreeUsage {
+  cpuPercent: number;
+  rssBytes: number;
+  pids: number[];
+}
+
+/** Parent → children map of every process, from /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const map = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = map.get(ppid);
+      if (list) list.push(Number(entry));
+      else map.set(ppid, [Number(entry)]);
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return map;
+}
+
+export function descendants(root: number, tree: Map<number, number[]>): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(tree.get(out[i]!) ?? []));
+  return out;
+}
+
+/** Usage per root pid; roots that have exited are left out. */
+export async function sampleTrees(roots: number[]): Promise<Map<number, TreeUsage>> {
+  const result = new Map<number, TreeUsage>();
+  if (roots.length === 0) return result;
+  const tree = childrenByParent();
+  const trees = new Map(roots.map((r) => [r, descendants(r, tree)]));
+  const all = [...new Set([...trees.values()].flat())];
+  let stats: Record<string, pidusage.Status | undefined>;
+  try {
+    stats = await pidusage(all);
+  } catch {
+    // A pid vanished between listing and sampling: sample one by one, skipping the missing.
+    stats = {};
+    for (const pid of all) stats[pid] = await pidusage(pid).catch(() => undefined);
+  }
+  for (const [root, pids] of trees) {
+    const live = pids.filter((p) => stats[p]);
+    if (!stats[root]) continue;
+    result.set(root, {
+      cpuPercent: live.reduce((n, p) => n + (stats[p]?.cpu ?? 0), 0),
+      rssBytes: live.reduce((n, p) => n + (stats[p]?.memory ?? 0), 0),
+      pids: live,
+    });
+  }
+  return result;
+}
