@@ -1,0 +1,192 @@
+/**
+ * The ClickHouse store's read queries. Every query groups by the record's identity first (or
+ * aggregates with functions a duplicate cannot change, like min, max and uniqExact), so rows that
+ * a retried insert added twice and ClickHouse has not merged yet never show twice.
+ */
+import type { LogRecord, ScoreRecord, SpanRecord } from '../../../shared/telemetry/model';
+import { LOG_LEVELS } from '../../../shared/telemetry/model';
+import type {
+  GetTraceResult, ListScoresParams, ListTracesParams, MetricSeriesParams, MetricSeriesResult, Page, SearchLogsParams,
+  ServerStatsParams, ServerStatsResult, StoreStats, TraceSummary,
+} from '../../../shared/telemetry/query';
+import { clampLimit, decodeCursor, encodeCursor, msToNs, nsToMs } from '../cursor';
+import { quantileFromBuckets } from '../latency';
+import { aggregate, bucketStart } from '../series';
+import { int, lit } from './schema';
+
+export interface Rows {
+  rows<T>(query: string): Promise<T[]>;
+}
+
+function timeWhere(col: string, p: { fromMs?: number; toMs?: number }, where: string[]): void {
+  if (p.fromMs !== undefined) where.push(`${col} >= ${int(msToNs(p.fromMs))}`);
+  if (p.toMs !== undefined) where.push(`${col} < ${int(msToNs(p.toMs))}`);
+}
+
+interface TraceRow {
+  trace_id: string; root: string; first: string; root_span: string; s: string; e: string; dur: string;
+  spans: string; errors: string; services: string[]; servers: string[];
+}
+
+export async function listTraces(db: Rows, p: ListTracesParams): Promise<Page<TraceSummary>> {
+  // A trace starts in the window when its earliest span does: no span of it starts earlier.
+  const where: string[] = [];
+  if (p.fromMs !== undefined) where.push(`start_ns >= ${int(msToNs(p.fromMs))}`);
+  const having: string[] = [];
+  if (p.toMs !== undefined) having.push(`s < ${int(msToNs(p.toMs))}`);
+  if (p.serverId !== undefined) having.push(`has(servers, ${lit(p.serverId)})`);
+  if (p.service !== undefined) having.push(`has(services, ${lit(p.service)})`);
+  if (p.nameContains) having.push(`position(lowerUTF8(if(root != '', root, first)), lowerUTF8(${lit(p.nameContains)})) > 0`);
+  if (p.status === 'error') having.push('errors > 0');
+  if (p.status === 'ok') having.push('errors = 0');
+  if (p.minDurationMs !== undefined) having.push(`dur >= ${int(Math.round(p.minDurationMs * 1e6))}`);
+  if (p.maxDurationMs !== undefined) having.push(`dur <= ${int(Math.round(p.maxDurationMs * 1e6))}`);
+  if (p.attribute) {
+    const raw = `visitParamExtractRaw(attributes, ${lit(p.attribute.key)})`;
+    having.push(`countIf(${raw} IN (${lit(JSON.stringify(p.attribute.value))}, ${lit(p.attribute.value)})) > 0`);
+  }
+  const col = p.sort === 'duration' ? 'dur' : 's';
+  const desc = p.order !== 'asc';
+  const after = decodeCursor(p.cursor);
+  if (after) {
+    const v = int(String(after.v));
+    having.push(`(${col} ${desc ? '<' : '>'} ${v} OR (${col} = ${v} AND trace_id ${desc ? '<' : '>'} ${lit(after.id)}))`);
+  }
+  const limit = clampLimit(p.limit);
+  const dir = desc ? 'DESC' : 'ASC';
+  const rows = await db.rows<TraceRow>(`
+    SELECT trace_id, anyIf(name, parent_span_id = '') AS root, argMin(name, start_ns) AS first,
+      anyIf(span_id, parent_span_id = '') AS root_span, min(start_ns) AS s, max(if(has_end = 1, end_ns, start_ns)) AS e,
+      e - s AS dur, uniqExact(span_id) AS spans, uniqExactIf(span_id, status = 2) AS errors,
+      groupUniqArrayIf(service, service != '') AS services, groupUniqArrayIf(server_id, server_id != '') AS servers
+    FROM spans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    GROUP BY trace_id ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
+    ORDER BY ${col} ${dir}, trace_id ${dir} LIMIT ${limit + 1}`);
+  const items = rows.slice(0, limit).map(
+    (r): TraceSummary => ({
+      traceId: r.trace_id,
+      rootName: r.root || r.first,
+      rootSpanId: r.root_span || undefined,
+      startTimeUnixNano: String(r.s),
+      endTimeUnixNano: String(r.e),
+      durationMs: Number(r.dur) / 1e6,
+      spanCount: Number(r.spans),
+      errorCount: Number(r.errors),
+      services: [...r.services].sort(),
+      serverId: r.servers[0],
+    }),
+  );
+  const last = rows[limit - 1];
+  const key = (r: TraceRow): string => String(col === 'dur' ? r.dur : r.s);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ v: key(last), id: last.trace_id }) : undefined };
+}
+
+export async function getTrace(db: Rows, traceId: string): Promise<GetTraceResult> {
+  // The newest report of each span wins (an ended span over its start-only report).
+  const rows = await db.rows<{ rec: string }>(
+    `SELECT argMax(rec, end_ns) AS rec, min(start_ns) AS s FROM spans WHERE trace_id = ${lit(traceId)} GROUP BY span_id ORDER BY s, span_id`,
+  );
+  return { traceId, spans: rows.map((r) => JSON.parse(r.rec) as SpanRecord) };
+}
+
+async function pagedByTime<T>(db: Rows, table: string, where: string[], p: { limit?: number; cursor?: string }, dflt: number): Promise<Page<T>> {
+  const after = decodeCursor(p.cursor);
+  if (after) where.push(`(time_ns < ${int(String(after.v))} OR (time_ns = ${int(String(after.v))} AND id < ${lit(after.id)}))`);
+  const limit = clampLimit(p.limit, dflt, 5000);
+  const rows = await db.rows<{ id: string; time_ns: string; rec: string }>(
+    `SELECT id, time_ns, any(rec) AS rec FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     GROUP BY time_ns, id ORDER BY time_ns DESC, id DESC LIMIT ${limit + 1}`,
+  );
+  const last = rows[limit - 1];
+  return {
+    items: rows.slice(0, limit).map((r) => JSON.parse(r.rec) as T),
+    nextCursor: rows.length > limit && last ? encodeCursor({ v: String(last.time_ns), id: last.id }) : undefined,
+  };
+}
+
+export function searchLogs(db: Rows, p: SearchLogsParams): Promise<Page<LogRecord>> {
+  const where: string[] = [];
+  timeWhere('time_ns', p, where);
+  if (p.level) where.push(`severity >= ${LOG_LEVELS.indexOf(p.level)}`);
+  if (p.text) where.push(`position(lowerUTF8(message), lowerUTF8(${lit(p.text)})) > 0`);
+  if (p.traceId) where.push(`trace_id = ${lit(p.traceId)}`);
+  if (p.source) where.push(`source = ${lit(p.source)}`);
+  if (p.serverId) where.push(`server_id = ${lit(p.serverId)}`);
+  return pagedByTime<LogRecord>(db, 'logs', where, p, 200);
+}
+
+export function listScores(db: Rows, p: ListScoresParams): Promise<Page<ScoreRecord>> {
+  const where: string[] = [];
+  timeWhere('time_ns', p, where);
+  if (p.traceId) where.push(`trace_id = ${lit(p.traceId)}`);
+  if (p.name) where.push(`name = ${lit(p.name)}`);
+  return pagedByTime<ScoreRecord>(db, 'scores', where, p, 200);
+}
+
+export async function metricSeries(db: Rows, p: MetricSeriesParams): Promise<MetricSeriesResult> {
+  const where = [`name = ${lit(p.name)}`, 'has_value = 1'];
+  timeWhere('time_ns', p, where);
+  if (p.serverId) where.push(`server_id = ${lit(p.serverId)}`);
+  for (const [k, v] of Object.entries(p.attributes ?? {})) {
+    where.push(`visitParamExtractRaw(attrs, ${lit(k)}) IN (${lit(JSON.stringify(v))}, ${lit(v)})`);
+  }
+  const rows = await db.rows<{ t: string; v: number; kind: string; unit: string }>(
+    `SELECT intDiv(any(time_ns), 1000000) AS t, any(value) AS v, any(kind) AS kind, any(unit) AS unit
+     FROM metrics WHERE ${where.join(' AND ')} GROUP BY id`,
+  );
+  const buckets = new Map<number, number[]>();
+  for (const r of rows) {
+    const t = bucketStart(Number(r.t), p.fromMs, p.bucketMs);
+    (buckets.get(t) ?? buckets.set(t, []).get(t)!).push(Number(r.v));
+  }
+  const meta = rows[0] ?? (await db.rows<{ kind: string; unit: string }>(`SELECT kind, unit FROM metrics WHERE name = ${lit(p.name)} LIMIT 1`))[0];
+  return { name: p.name, kind: meta?.kind as MetricSeriesResult['kind'], unit: meta?.unit || undefined, points: aggregate(buckets, p.aggregation) };
+}
+
+export async function serverStats(db: Rows, p: ServerStatsParams): Promise<ServerStatsResult> {
+  const bucketMs = Math.max(60_000, p.bucketMs ?? 60_000);
+  const fromMin = Math.floor(p.fromMs / 60_000);
+  const per = Math.round(bucketMs / 60_000);
+  // The same log-scale latency buckets as the local store's rollups (see stores/latency.ts).
+  const rows = await db.rows<{ m: string; b: number; n: string; errors: string }>(`
+    SELECT intDiv(st, 60000000000) AS m,
+      if(dur <= 1000, 0, toInt32(ceil(log(dur / 1000) / log(1.08)))) AS b, count() AS n, countIf(status = 2) AS errors
+    FROM (
+      SELECT trace_id, span_id, min(start_ns) AS st, max(end_ns) - min(start_ns) AS dur, max(status) AS status
+      FROM spans
+      WHERE if(server_id != '', server_id, service) = ${lit(p.serverId)} AND (kind = 2 OR parent_span_id = '') AND has_end = 1
+        AND start_ns >= ${int(String(fromMin * 60_000))}000000 AND start_ns < ${int(msToNs(Math.ceil(p.toMs / 60_000) * 60_000))}
+      GROUP BY trace_id, span_id)
+    GROUP BY m, b`);
+  const acc = new Map<number, { requests: number; errors: number; h: Map<number, number> }>();
+  for (const r of rows) {
+    const t = (fromMin + Math.floor((Number(r.m) - fromMin) / per) * per) * 60_000;
+    const a = acc.get(t) ?? acc.set(t, { requests: 0, errors: 0, h: new Map() }).get(t)!;
+    a.requests += Number(r.n);
+    a.errors += Number(r.errors);
+    a.h.set(Number(r.b), (a.h.get(Number(r.b)) ?? 0) + Number(r.n));
+  }
+  const points = [...acc.entries()].sort(([x], [y]) => x - y).map(([t, a]) => ({
+    t, requests: a.requests, errors: a.errors,
+    p50Ms: quantileFromBuckets(a.h, 0.5), p95Ms: quantileFromBuckets(a.h, 0.95), p99Ms: quantileFromBuckets(a.h, 0.99),
+  }));
+  return { serverId: p.serverId, points };
+}
+
+export async function stats(db: Rows): Promise<StoreStats> {
+  const [s] = await db.rows<{ spans: string; traces: string; lo: string; hi: string }>(
+    'SELECT count() AS spans, uniqExact(trace_id) AS traces, min(s) AS lo, max(s) AS hi FROM (SELECT trace_id, span_id, any(start_ns) AS s FROM spans GROUP BY trace_id, span_id)',
+  );
+  const count = async (t: string): Promise<number> => Number((await db.rows<{ n: string }>(`SELECT uniqExact(id) AS n FROM ${t}`))[0]?.n ?? 0);
+  const spans = Number(s?.spans ?? 0);
+  return {
+    backend: 'clickhouse',
+    spans,
+    traces: Number(s?.traces ?? 0),
+    logs: await count('logs'),
+    metrics: await count('metrics'),
+    scores: await count('scores'),
+    oldestMs: spans ? nsToMs(String(s!.lo)) : undefined,
+    newestMs: spans ? nsToMs(String(s!.hi)) : undefined,
+  };
+}

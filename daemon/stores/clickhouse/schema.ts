@@ -1,0 +1,68 @@
+/**
+ * The ClickHouse schema, created and migrated by the daemon. Only types that ClickHouse 18.16 has
+ * (String, UInt8/64, Float64, JSON kept in String columns) so the same tables work on old and
+ * current servers. Tables are ReplacingMergeTree keyed by the record's identity, and every query
+ * groups by that identity too: a replayed batch leaves no duplicate in any answer, before or after
+ * ClickHouse merges the parts.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/** Each migration runs once, in order; `runlens_schema` records which ran. */
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS spans (
+      trace_id String, span_id String, parent_span_id String, name String, kind UInt8, status UInt8,
+      start_ns UInt64, end_ns UInt64, has_end UInt8, service String, server_id String, run_id String,
+      attributes String, rec String
+    ) ENGINE = ReplacingMergeTree(end_ns)
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(start_ns, 1000000000)))
+    ORDER BY (trace_id, span_id)`,
+    `CREATE TABLE IF NOT EXISTS logs (
+      id String, time_ns UInt64, severity UInt8, message String, trace_id String, source String,
+      server_id String, rec String
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(time_ns, 1000000000)))
+    ORDER BY (time_ns, id)`,
+    `CREATE TABLE IF NOT EXISTS metrics (
+      id String, name String, time_ns UInt64, value Float64, has_value UInt8, server_id String,
+      attrs String, kind String, unit String
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(time_ns, 1000000000)))
+    ORDER BY (name, time_ns, id)`,
+    `CREATE TABLE IF NOT EXISTS scores (
+      id String, name String, value Float64, time_ns UInt64, trace_id String, rec String
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY (time_ns, id)`,
+  ],
+];
+
+export const CLICKHOUSE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Creates the database and applies pending migrations; safe to run from several daemons. */
+export async function migrate(admin: ClickHouseClient, client: ClickHouseClient, database: string): Promise<void> {
+  await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${ident(database)}` });
+  await client.command({ query: 'CREATE TABLE IF NOT EXISTS runlens_schema (version UInt32, applied_ms UInt64) ENGINE = TinyLog' });
+  const rs = await client.query({ query: 'SELECT max(version) AS v FROM runlens_schema', format: 'JSONEachRow' });
+  const current = Number(((await rs.json()) as { v: number | string }[])[0]?.v ?? 0);
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    for (const statement of MIGRATIONS[v]!) await client.command({ query: statement });
+    await client.command({ query: `INSERT INTO runlens_schema VALUES (${v + 1}, ${Date.now()})` });
+  }
+}
+
+/** A quoted SQL string literal. ClickHouse 18.16 has no server-side query parameters. */
+export function lit(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A decimal integer literal (nanoseconds stay exact as text). */
+export function int(v: string | number): string {
+  const s = typeof v === 'number' ? String(Math.trunc(v)) : v;
+  if (!/^-?\d+$/.test(s)) throw new Error(`not an integer: ${s}`);
+  return s;
+}
+
+export function ident(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid ClickHouse database name '${name}': use letters, digits and _`);
+  return name;
+}

@@ -1,0 +1,152 @@
+/**
+ * The local store: an in-memory SQLite database (sql.js) fed from the JSONL segments and
+ * snapshotted atomically to `<state>/index/local.sqlite`. The checkpoint lives in the database, so
+ * a snapshot always holds data and checkpoint of the same moment; after a crash the feeder resumes
+ * from the snapshot's checkpoint and the idempotent inserts absorb the replay. Without a usable
+ * snapshot the store starts empty and is rebuilt from the segments.
+ */
+import * as fs from 'node:fs';
+import type { Database } from 'sql.js';
+import type {
+  Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams,
+  MetricSeriesParams, MetricSeriesResult, Page, RetentionPolicy, SearchLogsParams,
+  ServerStatsParams, ServerStatsResult, StoreStats, TelemetryStore, TraceSummary,
+} from '../../../shared/telemetry/query';
+import type { LogRecord, ScoreRecord } from '../../../shared/telemetry/model';
+import type { Logger } from '../../log';
+import { msToNs } from '../cursor';
+import { insertBatch } from './insert';
+import * as q from './queries';
+import { openDatabase, writeSnapshot } from './schema';
+
+export interface LocalStoreOptions {
+  /** Snapshot file; without one the store lives in memory only (tests, benchmarks). */
+  snapshotFile?: string;
+  /** How often a changed database is snapshotted. */
+  snapshotEveryMs?: number;
+  log: Logger;
+}
+
+export class LocalStore implements TelemetryStore {
+  readonly backend = 'local' as const;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private snapshotBytes = 0;
+
+  private constructor(private db: Database, private readonly opts: LocalStoreOptions) {
+    if (opts.snapshotFile) {
+      this.timer = setInterval(() => this.snapshotIfDirty(), opts.snapshotEveryMs ?? 5000);
+      this.timer.unref();
+    }
+  }
+
+  static async open(opts: LocalStoreOptions): Promise<LocalStore> {
+    const { db, rebuildReason } = await openDatabase(opts.snapshotFile);
+    if (rebuildReason && opts.snapshotFile) {
+      opts.log.warn(`local telemetry index: ${rebuildReason}; rebuilding it from the JSONL segments`);
+      if (fs.existsSync(opts.snapshotFile) && !rebuildReason.startsWith('no snapshot')) {
+        fs.renameSync(opts.snapshotFile, `${opts.snapshotFile}.bad`);
+      }
+    }
+    return new LocalStore(db, opts);
+  }
+
+  async insert(batch: InsertBatch, checkpoint: Checkpoint): Promise<void> {
+    insertBatch(this.db, batch, checkpoint);
+    this.dirty = true;
+  }
+
+  async checkpoint(): Promise<Checkpoint | undefined> {
+    const v = this.db.exec("SELECT value FROM meta WHERE key = 'checkpoint'")[0]?.values[0]?.[0];
+    return typeof v === 'string' ? (JSON.parse(v) as Checkpoint) : undefined;
+  }
+
+  async listTraces(params: ListTracesParams): Promise<Page<TraceSummary>> {
+    return q.listTraces(this.db, params);
+  }
+  async getTrace(params: GetTraceParams): Promise<GetTraceResult> {
+    return q.getTrace(this.db, params.traceId);
+  }
+  async searchLogs(params: SearchLogsParams): Promise<Page<LogRecord>> {
+    return q.searchLogs(this.db, params);
+  }
+  async metricSeries(params: MetricSeriesParams): Promise<MetricSeriesResult> {
+    return q.metricSeries(this.db, params);
+  }
+  async serverStats(params: ServerStatsParams): Promise<ServerStatsResult> {
+    return q.serverStats(this.db, params);
+  }
+  async listScores(params: ListScoresParams): Promise<Page<ScoreRecord>> {
+    return q.listScores(this.db, params);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const one = (sql: string): number => Number(this.db.exec(sql)[0]?.values[0]?.[0] ?? 0);
+    const range = this.db.exec('SELECT min(start_ns) / 1000000, max(start_ns) / 1000000 FROM traces')[0]?.values[0];
+    return {
+      backend: 'local',
+      spans: one('SELECT count(*) FROM spans'),
+      traces: one('SELECT count(*) FROM traces'),
+      logs: one('SELECT count(*) FROM logs'),
+      metrics: one('SELECT count(*) FROM metrics'),
+      scores: one('SELECT count(*) FROM scores'),
+      oldestMs: range?.[0] == null ? undefined : Number(range[0]),
+      newestMs: range?.[1] == null ? undefined : Number(range[1]),
+      bytes: this.snapshotBytes || undefined,
+    };
+  }
+
+  /** Drops whole traces older than the age limit, then the oldest traces beyond the span limit. */
+  async applyRetention(policy: RetentionPolicy, nowMs: number): Promise<number> {
+    const before = Number(this.db.exec('SELECT count(*) FROM spans')[0]?.values[0]?.[0] ?? 0);
+    const cutoff = msToNs(nowMs - policy.maxAgeMs);
+    this.db.exec('BEGIN');
+    try {
+      this.db.run('CREATE TEMP TABLE doomed AS SELECT trace_id FROM traces WHERE start_ns < ?', [cutoff]);
+      let excess = before - Number(this.db.exec('SELECT coalesce(sum(span_count), 0) FROM traces WHERE trace_id IN doomed')[0]?.values[0]?.[0]) - policy.maxSpans;
+      if (excess > 0) {
+        // Oldest traces first until enough spans are gone.
+        const stmt = this.db.prepare('SELECT trace_id, span_count FROM traces WHERE trace_id NOT IN doomed ORDER BY start_ns');
+        const add = this.db.prepare('INSERT INTO doomed VALUES (?)');
+        while (excess > 0 && stmt.step()) {
+          const [id, n] = stmt.get();
+          add.run([id as string]);
+          excess -= Number(n);
+        }
+        stmt.free();
+        add.free();
+      }
+      this.db.run('DELETE FROM spans WHERE trace_id IN doomed');
+      this.db.run('DELETE FROM traces WHERE trace_id IN doomed');
+      this.db.run('DROP TABLE doomed');
+      for (const t of ['logs', 'metrics', 'scores']) this.db.run(`DELETE FROM ${t} WHERE time_ns < ?`, [cutoff]);
+      const minute = Math.floor((nowMs - policy.maxAgeMs) / 60_000);
+      for (const t of ['red_minute', 'red_hist']) this.db.run(`DELETE FROM ${t} WHERE minute < ?`, [minute]);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    const removed = before - Number(this.db.exec('SELECT count(*) FROM spans')[0]?.values[0]?.[0] ?? 0);
+    if (removed > 0) this.dirty = true;
+    return removed;
+  }
+
+  /** Writes the snapshot now if anything changed since the last one. */
+  snapshotIfDirty(): void {
+    if (!this.dirty || !this.opts.snapshotFile) return;
+    this.dirty = false;
+    try {
+      this.snapshotBytes = writeSnapshot(this.db, this.opts.snapshotFile);
+    } catch (err) {
+      this.dirty = true;
+      this.opts.log.error(`cannot write the local telemetry snapshot ${this.opts.snapshotFile}: ${(err as Error).message}; check free disk space`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.snapshotIfDirty();
+    this.db.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Feeds one store from the JSONL segments: read from the store's checkpoint, insert the batch with
+ * the checkpoint after it, repeat. Reading is bounded (a few MB at a time), so a slow store makes
+ * the feeder lag on disk instead of growing memory; a failing store (ClickHouse down) is retried
+ * with backoff from the same checkpoint, and the segments are the buffer meanwhile.
+ */
+import type { TelemetryRecord } from '../../shared/telemetry/model';
+import type { Checkpoint, InsertBatch, TelemetryStore } from '../../shared/telemetry/query';
+import type { Logger } from '../log';
+import type { Quarantine } from './quarantine';
+import { readSegments, segmentName } from './segments';
+
+export interface FeederOptions {
+  store: TelemetryStore;
+  segmentsDir: string;
+  quarantine: Quarantine;
+  log: Logger;
+  /** Bytes of segment read per batch. */
+  batchBytes?: number;
+}
+
+export class Feeder {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+  private position: Checkpoint | undefined;
+  private failures = 0;
+  private loop: Promise<void> | undefined;
+  lastError: string | undefined;
+
+  constructor(private readonly opts: FeederOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** New data was appended: read it now rather than at the next poll. */
+  notify(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  /** Where this store has read up to (for segment retention). */
+  checkpoint(): Checkpoint | undefined {
+    return this.position;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { store, log } = this.opts;
+    while (!this.stopped) {
+      try {
+        this.position ??= (await store.checkpoint()) ?? { segment: 0, offset: 0 };
+        const moved = await this.step(this.position);
+        if (this.failures > 0) log.info(`telemetry store ${store.backend} is accepting data again`);
+        this.failures = 0;
+        this.lastError = undefined;
+        if (!moved) await this.sleep(1000);
+        // The local store answers without real I/O; yield so a backlog does not starve sockets and timers.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
+      } catch (err) {
+        this.failures++;
+        this.lastError = (err as Error).message;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          log.warn(`telemetry store ${store.backend}: insert failed (${this.lastError}); retrying in ${delay} ms, data waits in the segments`);
+        }
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  /** Inserts the next batch; false when there was nothing new. */
+  private async step(from: Checkpoint): Promise<boolean> {
+    this.pendingWake = false;
+    const chunk = readSegments(this.opts.segmentsDir, from, this.opts.batchBytes ?? 4 * 1024 * 1024);
+    if (chunk.next.segment === from.segment && chunk.next.offset === from.offset) return false;
+    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [] };
+    for (const line of chunk.lines) {
+      const rec = parseSegmentLine(line.text);
+      if (typeof rec === 'string') {
+        this.opts.quarantine.add({ source: `${this.opts.segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
+        continue;
+      }
+      if (rec.t === 'span') batch.spans.push(rec);
+      else if (rec.t === 'log') batch.logs.push(rec);
+      else if (rec.t === 'metric') batch.metrics.push(rec);
+      else batch.scores.push(rec);
+    }
+    await this.opts.store.insert(batch, chunk.next);
+    this.position = chunk.next;
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped || this.pendingWake) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+}
+
+/** A segment line back into a record, or the reason it is not one. */
+export function parseSegmentLine(text: string): TelemetryRecord | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  const r = v as Partial<TelemetryRecord> | null;
+  if (!r || typeof r !== 'object') return 'not an object';
+  switch (r.t) {
+    case 'span':
+      return typeof r.traceId === 'string' && typeof r.spanId === 'string' && typeof r.startTimeUnixNano === 'string' ? (r as TelemetryRecord) : 'span without traceId, spanId or start';
+    case 'log':
+    case 'metric':
+    case 'score':
+      return typeof r.id === 'string' && typeof r.timeUnixNano === 'string' ? (r as TelemetryRecord) : `${r.t} without id or time`;
+    default:
+      return `unknown record type ${JSON.stringify(r.t)}`;
+  }
+}

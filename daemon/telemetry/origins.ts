@@ -1,0 +1,58 @@
+/**
+ * Ties incoming telemetry to the server run that produced it. The server service registers each
+ * run (its service name and a per-run token) when it starts it; OTLP data is matched by the
+ * `runlens.server.id` / `runlens.run.id` resource attributes when present, else by
+ * `service.name`; Mastra cloud-exporter posts are matched by their bearer token.
+ */
+import * as crypto from 'node:crypto';
+import type { Attributes, Origin } from '../../shared/telemetry/model';
+
+export interface RunRegistration {
+  serverId: string;
+  runId: string;
+  /** The `OTEL_SERVICE_NAME` the run was started with. */
+  serviceName: string;
+}
+
+export class RunRegistry {
+  private readonly byService = new Map<string, RunRegistration>();
+  private readonly byToken = new Map<string, RunRegistration>();
+
+  /** Registers a run and returns the bearer token to give it as `MASTRA_CLOUD_ACCESS_TOKEN`. */
+  register(run: RunRegistration): string {
+    const token = crypto.randomBytes(24).toString('base64url');
+    this.byService.set(run.serviceName, run);
+    this.byToken.set(token, run);
+    return token;
+  }
+
+  /** Forgets a run's token once it stopped; later data from its service is still attributed. */
+  unregister(runId: string): void {
+    for (const [token, run] of this.byToken) if (run.runId === runId) this.byToken.delete(token);
+  }
+
+  byRun(runId: string): RunRegistration | undefined {
+    for (const run of this.byService.values()) if (run.runId === runId) return run;
+    return undefined;
+  }
+
+  byBearer(token: string): RunRegistration | undefined {
+    return this.byToken.get(token);
+  }
+
+  /** The origin of data from a resource with these attributes. */
+  resolve(resource: Attributes): Origin {
+    const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : undefined;
+    const serverId = typeof resource['runlens.server.id'] === 'string' ? resource['runlens.server.id'] : undefined;
+    const runId = typeof resource['runlens.run.id'] === 'string' ? resource['runlens.run.id'] : undefined;
+    if (serverId) return { service, serverId, runId };
+    const run = service === undefined ? undefined : this.byService.get(service);
+    return run ? { service, serverId: run.serverId, runId: run.runId } : { service };
+  }
+}
+
+/** Strips undefined fields so segment lines stay small and stable. */
+export function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

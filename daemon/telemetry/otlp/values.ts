@@ -1,0 +1,81 @@
+/**
+ * OTLP value conversion shared by the JSON and protobuf paths: AnyValue and KeyValue lists to
+ * plain JSON, ids to lower-case hex, 64-bit integers (numbers, strings or protobufjs Longs
+ * rendered as strings) to exact decimal strings.
+ */
+import type { Attributes, AttrValue } from '../../../shared/telemetry/model';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** An OTLP id: hex text in any case (JSON) or raw bytes (protobuf); undefined when empty or malformed. */
+export function hexId(v: unknown, bytes: 8 | 16): string | undefined {
+  let hex: string | undefined;
+  if (typeof v === 'string') hex = v.toLowerCase();
+  else if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  if (!hex || hex.length !== bytes * 2 || !/^[0-9a-f]+$/.test(hex) || /^0+$/.test(hex)) return undefined;
+  return hex;
+}
+
+/** A fixed64 nanosecond time as an exact decimal string; undefined when absent or not an integer. */
+export function nanos(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? String(v) : Number.isFinite(v) && v > 0 ? BigInt(Math.round(v)).toString() : undefined;
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v).toString();
+  if (typeof v === 'bigint' && v >= 0n) return v.toString();
+  return undefined;
+}
+
+export function int(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
+  return undefined;
+}
+
+export function anyValue(v: unknown, depth = 0): AttrValue {
+  if (!isObj(v) || depth > 16) return null;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  if (typeof v.boolValue === 'boolean') return v.boolValue;
+  if (v.intValue !== undefined) {
+    const n = int(v.intValue);
+    return n === undefined ? null : Number.isSafeInteger(n) ? n : String(v.intValue);
+  }
+  if (v.doubleValue !== undefined) return num(v.doubleValue) ?? null;
+  if (isObj(v.arrayValue)) return arr(v.arrayValue.values).map((x) => anyValue(x, depth + 1));
+  if (isObj(v.kvlistValue)) return keyValues(v.kvlistValue.values, depth + 1);
+  if (typeof v.bytesValue === 'string') return v.bytesValue;
+  if (v.bytesValue instanceof Uint8Array) return Buffer.from(v.bytesValue).toString('base64');
+  return null;
+}
+
+export function keyValues(list: unknown, depth = 0): Attributes {
+  const out: Attributes = {};
+  for (const kv of arr(list)) {
+    if (isObj(kv) && typeof kv.key === 'string') out[kv.key] = anyValue(kv.value, depth);
+  }
+  return out;
+}
+
+/** An enum that OTLP JSON sends as an integer, tolerating the name as well. */
+export function enumValue(v: unknown, names: readonly string[]): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string') {
+    const i = names.indexOf(v);
+    if (i !== -1) return i;
+    return int(v);
+  }
+  return undefined;
+}

@@ -1,0 +1,181 @@
+/**
+ * Runlens's own JSONL segments: the source of truth every store is fed from. Sources append
+ * normalized records here first; each store reads from its checkpoint (segment, byte offset).
+ * Segments are numbered files `<seq>.jsonl` in one directory and rotate by size. A segment whose
+ * last line is incomplete (the disk filled, the machine lost power) is never appended to again, so
+ * a torn line stays alone and is quarantined instead of corrupting the next record.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TelemetryRecord } from '../../shared/telemetry/model';
+import type { Checkpoint } from '../../shared/telemetry/query';
+
+const NAME = /^(\d{12})\.jsonl$/;
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export function segmentName(seq: number): string {
+  return `${String(seq).padStart(12, '0')}.jsonl`;
+}
+
+/** Segment numbers present in `dir`, ascending. */
+export function listSegments(dir: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => NAME.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+export class SegmentWriter {
+  private fd = -1;
+  private seq = 0;
+  private size = 0;
+  private dirty = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly syncTimer: NodeJS.Timeout;
+
+  constructor(readonly dir: string, private readonly maxBytes = DEFAULT_SEGMENT_BYTES) {
+    fs.mkdirSync(dir, { recursive: true });
+    const last = listSegments(dir).at(-1);
+    if (last !== undefined && endsCleanly(path.join(dir, segmentName(last)))) this.open(last);
+    else this.open((last ?? 0) + 1);
+    // fsync once a second: a killed daemon loses nothing (the kernel has the bytes); this bounds
+    // what a power loss can take.
+    this.syncTimer = setInterval(() => this.sync(), 1000);
+    this.syncTimer.unref();
+  }
+
+  /** Appends records as one write; returns the position after them. */
+  append(records: readonly TelemetryRecord[]): Checkpoint {
+    if (records.length > 0) {
+      let text = '';
+      for (const r of records) text += JSON.stringify(r) + '\n';
+      const buf = Buffer.from(text, 'utf8');
+      fs.writeSync(this.fd, buf);
+      this.size += buf.length;
+      this.dirty = true;
+      if (this.size >= this.maxBytes) this.rotate();
+      for (const l of this.listeners) l();
+    }
+    return { segment: this.seq, offset: this.size };
+  }
+
+  /** Called after every append; feeders use it to wake up. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  position(): Checkpoint {
+    return { segment: this.seq, offset: this.size };
+  }
+
+  close(): void {
+    clearInterval(this.syncTimer);
+    this.sync();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private sync(): void {
+    if (!this.dirty || this.fd < 0) return;
+    this.dirty = false;
+    fs.fsyncSync(this.fd);
+  }
+
+  private rotate(): void {
+    this.sync();
+    fs.closeSync(this.fd);
+    this.open(this.seq + 1);
+  }
+
+  private open(seq: number): void {
+    this.seq = seq;
+    this.fd = fs.openSync(path.join(this.dir, segmentName(seq)), 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+}
+
+function endsCleanly(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface SegmentChunk {
+  /** Complete lines, without their newline, with the byte offset each starts at. */
+  lines: { text: string; segment: number; offset: number }[];
+  next: Checkpoint;
+}
+
+/**
+ * Reads complete lines from `from` on, at most about `maxBytes`, moving to the next segment when
+ * one is exhausted and a later one exists. An incomplete last line of a sealed segment is
+ * returned too, so the caller can quarantine it and move on.
+ */
+export function readSegments(dir: string, from: Checkpoint, maxBytes: number): SegmentChunk {
+  const segments = listSegments(dir);
+  let { segment, offset } = from;
+  if (!segments.includes(segment)) {
+    // Our segment was removed by retention (or never existed): resume at the next one there is.
+    const later = segments.find((s) => s > segment);
+    if (later === undefined) return { lines: [], next: from };
+    segment = later;
+    offset = 0;
+  }
+  const lines: SegmentChunk['lines'] = [];
+  for (;;) {
+    const file = path.join(dir, segmentName(segment));
+    const sealed = segments.some((s) => s > segment);
+    const { text, consumed } = readLines(file, offset, maxBytes, sealed);
+    let pos = offset;
+    for (const line of text) {
+      if (line.length > 0) lines.push({ text: line, segment, offset: pos });
+      pos += Buffer.byteLength(line, 'utf8') + 1;
+    }
+    offset += consumed;
+    const size = fs.statSync(file).size;
+    if (offset < size || !sealed || lines.length > 0) return { lines, next: { segment, offset } };
+    segment = segments.find((s) => s > segment)!;
+    offset = 0;
+  }
+}
+
+function readLines(file: string, offset: number, maxBytes: number, sealed: boolean): { text: string[]; consumed: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes);
+    const n = fs.readSync(fd, buf, 0, maxBytes, offset);
+    if (n === 0) return { text: [], consumed: 0 };
+    // Search only what was read: the rest of the buffer is uninitialized memory.
+    let end = buf.subarray(0, n).lastIndexOf(0x0a) + 1;
+    if (end === 0 && n > 0) {
+      // No newline within maxBytes: either one huge line (take it whole, the quarantine will
+      // reject it) or the torn tail of a sealed segment.
+      const size = fs.fstatSync(fd).size;
+      if (n === maxBytes || (sealed && offset + n === size)) end = n;
+      else return { text: [], consumed: 0 };
+    } else if (sealed && end < n && offset + n === fs.fstatSync(fd).size) {
+      end = n;
+    }
+    const text = buf.toString('utf8', 0, end);
+    const parts = text.split('\n');
+    if (text.endsWith('\n')) parts.pop();
+    return { text: parts, consumed: end };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
