@@ -20,6 +20,8 @@ export interface DaemonOptions {
   log: Logger;
   /** Every protocol area besides `daemon` itself. */
   areas: AreaRegistrar[];
+  /** The OTLP receiver's address, for `daemon status`. */
+  otlpEndpoint?: () => string | undefined;
   /** Runs before connections close on shutdown: services stop watching, flush and release. */
   beforeStop?: () => Promise<void>;
   /** Called once every connection is closed and the socket removed; the entry point exits. */
@@ -69,6 +71,10 @@ export class Daemon implements DaemonControl {
       home: this.opts.paths.home,
       socketPath: this.opts.paths.socket,
     };
+  }
+
+  otlpEndpoint(): string | undefined {
+    return this.opts.otlpEndpoint?.();
   }
 
   connections(): ClientConnection[] {

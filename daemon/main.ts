@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   const self = currentIdentity();
   const reason = argValue('--reason') ?? 'started by hand';
 
-  const lock = await acquireLock(paths.lock, paths.lockGuard, { ...self, version: VERSION, acquiredAt: Date.now() });
+  let lock;
+  try {
+    lock = await acquireLock(paths.lock, paths.lockGuard, { ...self, version: VERSION, acquiredAt: Date.now() });
+  } catch (err) {
+    log.error(`not starting (${reason}): ${(err as Error).message}`);
+    throw err;
+  }
   if (!lock.acquired) {
     log.info(`not starting (${reason}): daemon pid ${lock.holder.pid} already holds ${paths.lock}`);
     return;
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
     build: BUILD,
     log,
     areas: services.areas,
+    otlpEndpoint: services.otlpEndpoint,
     beforeStop: () => services.stop(),
     onStopped: (why) => stop(why, 0),
   });

@@ -6,6 +6,18 @@
 import type { StatePaths } from '../shared/node/stateDir';
 import type { AreaRegistrar } from './daemon';
 import type { Logger } from './log';
+import { BuildService, buildSettingsFromEnv } from './builds/service';
+import { registerBuildHandlers } from './rpc/buildsHandlers';
+import { registerTelemetryHandlers } from './rpc/telemetryHandlers';
+import { openClickHouseStore } from './stores/clickhouse/clickhouseStore';
+import { TelemetryService } from './telemetry/service';
+import * as path from 'node:path';
+import { logsArea } from './rpc/logsHandlers';
+import { healthArea } from './rpc/healthHandlers';
+import { serversArea } from './rpc/serversHandlers';
+import { ProjectServers } from './servers/projectResolver';
+import { Supervisor } from './servers/supervisor';
+import { serverLogRecords, usageMetrics } from './servers/telemetryBridge';
 
 export interface ServiceDeps {
   paths: StatePaths;
@@ -14,13 +26,59 @@ export interface ServiceDeps {
 
 export interface Services {
   areas: AreaRegistrar[];
+  /** Where apps send OTLP (shown in `daemon status`). */
+  otlpEndpoint(): string | undefined;
   /** Stops watchers and timers and flushes what must reach disk. Servers keep running. */
   stop(): Promise<void>;
 }
 
-export async function createServices(_deps: ServiceDeps): Promise<Services> {
+export async function createServices(deps: ServiceDeps): Promise<Services> {
+  // Telemetry first: builds, servers and health feed it through its ingest API.
+  const telemetry = TelemetryService.create({ home: deps.paths.home, log: deps.log, openClickHouse: openClickHouseStore });
+  // Builds a server runs from are never deleted by build retention (the supervisor comes next).
+  const inUse = { check: (_buildId: string): boolean => false };
+  const builds = await BuildService.create({
+    home: deps.paths.home, log: deps.log, ...buildSettingsFromEnv(process.env, deps.log),
+    inUse: (buildId) => inUse.check(buildId),
+  });
+  const supervisor = new Supervisor({
+    stateFile: deps.paths.state,
+    projectsDir: path.join(deps.paths.home, 'projects'),
+    log: deps.log,
+    runEnv: async (spec, runId, runDir) => {
+      // The receiver's port is known once telemetry has started listening.
+      await telemetry.ready;
+      const otel = telemetry.registerRun({
+        serverId: `${spec.projectId}:${spec.name}`, runId, serviceName: spec.name,
+        observabilityDir: path.join(runDir, 'observability'), mastra: spec.mastra,
+      });
+      return { MASTRA_TELEMETRY_DISABLED: '1', ...otel };
+    },
+    runEnded: (runId) => telemetry.endRun(runId),
+    lineSink: (serverId, lines) => telemetry.ingestLogs(serverLogRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
+    usageSink: (server, usage, at) => telemetry.ingestMetrics(usageMetrics(server, usage, at)),
+  });
+  inUse.check = (buildId) => supervisor.usesBuild(buildId);
+  supervisor.restore();
+  const servers = supervisor;
+  const projects = new ProjectServers(builds);
+  // Build output belongs in the telemetry pipeline as log records with `source: 'build'` and the
+  // build id: connect `builds.onLogLines(batch => …)` to the telemetry ingest API here once it
+  // accepts build logs (one record per line: time, stream as level, text, buildId, projectId).
   return {
-    areas: [],
-    stop: async () => undefined,
+    areas: [
+      (conn) => registerTelemetryHandlers(conn, telemetry, deps.log),
+      (conn) => registerBuildHandlers(conn, builds, deps.log),
+      serversArea(servers, projects, deps.log),
+      logsArea(servers, deps.log),
+      healthArea(servers, deps.log),
+    ],
+    otlpEndpoint: () => (telemetry.listening() ? telemetry.otlpEndpoint() : undefined),
+    stop: async () => {
+      // Servers keep running; only their watchers stop. Builds next: their last lines still flow out.
+      servers.detachAll();
+      await builds.stop();
+      await telemetry.stop();
+    },
   };
 }

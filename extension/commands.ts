@@ -4,6 +4,16 @@
  */
 
 export const COMMANDS = {
+  'runlens.startServer': 'Start Server',
+  'runlens.stopServer': 'Stop Server',
+  'runlens.restartServer': 'Restart Server',
+  'runlens.startAll': 'Start All Servers',
+  'runlens.stopAll': 'Stop All Servers',
+  'runlens.showLogs': 'Show Logs',
+  'runlens.followLogs': 'Follow Logs in Terminal',
+  'runlens.openInBrowser': 'Open in Browser',
+  'runlens.serverActions': 'Server Actions…',
+  'runlens.openConfig': 'Open runlens.json',
   'runlens.showDaemonLog': 'Show Daemon Log',
   'runlens.restartDaemon': 'Restart Daemon',
 } as const;

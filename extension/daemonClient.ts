@@ -20,6 +20,7 @@ import { waitForExit } from '../shared/node/processInfo';
 import { statePaths, type StatePaths } from '../shared/node/stateDir';
 import { BUILD, VERSION } from '../shared/buildInfo';
 import { DaemonShutdownRequest, HelloRequest, PROTOCOL_VERSION, type DaemonIdentity } from '../shared/protocol';
+import type { NotificationType, RequestType } from 'vscode-languageclient/node';
 import { DisposableStore } from './disposables';
 
 export type DaemonState =
@@ -56,6 +57,8 @@ export class DaemonClient implements vscode.Disposable {
   /** The daemon whose connection just closed: its listening socket can outlive the connection briefly. */
   private lostPid: number | undefined;
   private reconnectAttempts = 0;
+  /** Notification handlers that live as long as their owner, re-attached on every connection. */
+  private readonly handlers = new Set<(client: LanguageClient, scope: DisposableStore) => void>();
 
   constructor(private readonly opts: DaemonClientOptions) {
     this.paths = statePaths(opts.home);
@@ -103,6 +106,27 @@ export class DaemonClient implements vscode.Disposable {
     this.expectedClose = { reason: 'restart requested', pid };
     await this.client.sendRequest(DaemonShutdownRequest, { reason: `Restart Daemon command in '${this.opts.workspaceName}'` });
     await this.waitFor((s) => s.kind === 'connected' && s.daemon.pid !== pid, 15_000);
+  }
+
+  /** Sends a request on the current connection, connecting first if needed. */
+  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    if (this.current.kind !== 'connected') {
+      await this.start();
+      await this.waitFor((s) => s.kind === 'connected', 15_000);
+    }
+    if (!this.client) throw new Error('the Runlens daemon is not connected');
+    // The typed overload cannot see through the generic result; the method comes from `type`.
+    return this.client.sendRequest<R>(type.method, params);
+  }
+
+  /** Handles a notification on this and every later connection, until the result is disposed. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
+    const attach = (client: LanguageClient, scope: DisposableStore) => {
+      scope.add(client.onNotification(type, handler));
+    };
+    this.handlers.add(attach);
+    if (this.client && this.current.kind === 'connected') attach(this.client, this.connectionScope);
+    return { dispose: () => this.handlers.delete(attach) };
   }
 
   /** Resolves when the state satisfies `predicate`, or rejects after `timeoutMs`. */
@@ -160,6 +184,7 @@ export class DaemonClient implements vscode.Disposable {
   private async onConnected(client: LanguageClient): Promise<void> {
     this.connectionScope.dispose();
     this.connectionScope = new DisposableStore();
+    for (const attach of this.handlers) attach(client, this.connectionScope);
     const hello = await client.sendRequest(HelloRequest, {
       protocolVersion: PROTOCOL_VERSION,
       clientVersion: VERSION,

@@ -1,12 +1,19 @@
 /**
- * Extension entry point. Owns the extension-lifetime scope: the daemon client, the status bar and
- * the commands. The daemon starts when a workspace folder is a Runlens project, or on first command.
+ * Extension entry point. Owns the extension-lifetime scope: the daemon client, the server store,
+ * log streams, the status bar, the Servers view and the commands. The daemon starts when a
+ * workspace folder is a Runlens project, or on the first command.
  */
 import * as vscode from 'vscode';
 import { resolveHome } from '../shared/node/stateDir';
 import { COMMAND_CATEGORY, COMMANDS, type CommandHandlers, type CommandId } from './commands';
 import { DaemonClient } from './daemonClient';
 import { DisposableStore } from './disposables';
+import { LogChannels } from './logs/logChannels';
+import { LogStreams } from './logs/logStreams';
+import { CrashNotifier } from './servers/crashNotifier';
+import { serverCommandHandlers } from './servers/serverCommands';
+import { ServersTree } from './servers/serversTree';
+import { ServerStore } from './servers/serverStore';
 import { StatusBar } from './statusBar';
 import { detectProject } from './workspaceDetect';
 
@@ -16,29 +23,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(scope);
 
   const log = scope.add(vscode.window.createOutputChannel('Runlens', { log: true }));
-  const folders = vscode.workspace.workspaceFolders ?? [];
+  const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const client = scope.add(
-    new DaemonClient({
-      extensionPath: context.extensionPath,
-      home: resolveHome(),
-      log,
-      workspaceName: vscode.workspace.name ?? 'no folder',
-    }),
+    new DaemonClient({ extensionPath: context.extensionPath, home: resolveHome(), log, workspaceName: vscode.workspace.name ?? 'no folder' }),
   );
+  const store = scope.add(new ServerStore(client, folders));
+  const streams = scope.add(new LogStreams(client));
+  const channels = scope.add(new LogChannels(streams));
+  scope.add(new CrashNotifier(store));
+  scope.add(vscode.window.createTreeView('runlens.servers', { treeDataProvider: scope.add(new ServersTree(store)), showCollapseAll: false }));
 
   let statusBar: StatusBar | undefined;
   const ensureStarted = async (): Promise<void> => {
-    statusBar ??= scope.add(new StatusBar(client));
+    statusBar ??= scope.add(new StatusBar(client, store));
     await client.start();
   };
 
-  registerCommands(scope, {
+  const serverHandlers = serverCommandHandlers({ client, store, channels, streams, folders });
+  registerCommands(scope, ensureStarted, {
+    ...serverHandlers,
     'runlens.showDaemonLog': async () => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(client.paths.log));
       await vscode.window.showTextDocument(doc, { preview: false });
     },
     'runlens.restartDaemon': async () => {
-      await ensureStarted();
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Restarting the Runlens daemon…' },
         () => client.restart(),
@@ -46,7 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   });
 
-  const kinds = await Promise.all(folders.map((f) => detectProject(f.uri.fsPath)));
+  const kinds = await Promise.all(folders().map((f) => detectProject(f)));
   const isProject = kinds.some((k) => k !== undefined);
   await vscode.commands.executeCommand('setContext', 'runlens.isProject', isProject);
   if (isProject) {
@@ -57,11 +65,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 }
 
-function registerCommands(scope: DisposableStore, handlers: CommandHandlers): void {
+function registerCommands(scope: DisposableStore, ensureStarted: () => Promise<void>, handlers: CommandHandlers): void {
   for (const id of Object.keys(COMMANDS) as CommandId[]) {
     scope.add(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
+          // Every command needs the daemon; the first one run in a non-project window starts it.
+          if (id !== 'runlens.showDaemonLog' && id !== 'runlens.openConfig') await ensureStarted();
           await handlers[id](...args);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

@@ -10,7 +10,7 @@ mode=test
 [ "${1:-}" = "--demo" ] && mode=demo
 
 debs=(ripgrep pkg-config libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev)
-[ "$mode" = test ] && debs+=(chromium)
+[ "$mode" = test ] && debs+=(chromium clickhouse-server clickhouse-client)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -31,3 +31,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/install-code-server.sh
+
+# The examples' dependencies, so build tests install from the local cache.
+if [ "$mode" = test ]; then bash scripts/warm-examples.sh; fi

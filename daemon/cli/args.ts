@@ -7,7 +7,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; every other `--name` is a boolean flag. */
-const VALUED = new Set(['--home', '--since', '--grep', '--tail', '--timeout']);
+const VALUED = new Set(['--home', '--since', '--grep', '--tail', '--timeout', '--backend', '--project']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { positionals: [], flags: new Set(), values: new Map() };

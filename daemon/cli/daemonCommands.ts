@@ -63,6 +63,7 @@ async function status(home: string, out: Output): Promise<number> {
     `  socket       ${s.daemon.socketPath}`,
     `  state dir    ${s.daemon.home}`,
     `  protocol     ${s.daemon.protocolVersion}`,
+    `  OTLP         ${s.otlpEndpoint ?? 'not listening'}`,
     `  connections  ${s.connections.length}`,
     ...s.connections.map((c) => `    #${c.id} ${c.kind}${c.name ? ` '${c.name}'` : ''}${c.pid ? ` pid ${c.pid}` : ''}`),
   ];

@@ -5,8 +5,11 @@
 import { resolveHome } from '../../shared/node/stateDir';
 import { VERSION } from '../../shared/buildInfo';
 import { Exit, parseArgs, UsageError } from './args';
+import { buildCommand, buildsCommand } from './buildCommands';
 import { daemonCommand } from './daemonCommands';
+import { serverCommand } from './serverCommands';
 import { createOutput } from './output';
+import { tracesCommand } from './telemetryCommands';
 
 const USAGE = `runlens ${VERSION}: build, run and watch your Node and Mastra servers
 
@@ -14,9 +17,23 @@ Usage:
   runlens daemon start     start the background daemon (or report the running one)
   runlens daemon stop      stop the daemon gracefully
   runlens daemon status    show the daemon's pid, uptime, memory and clients (exit 3 if not running)
+  runlens build [path] [--timeout <seconds>]
+                           isolated build of a project folder (default: the current one), log streamed;
+                           exits 1 if it fails; Ctrl-C cancels it
+  runlens builds [path|--all]   kept builds of a project, newest first
+  runlens builds log <id> [--tail <n>] | cancel <id>
+  runlens up [server…]     build if needed and start the project's servers (--build to rebuild)
+  runlens down [server…]   stop them (SIGTERM, grace period, SIGKILL; children included)
+  runlens restart [server…]
+  runlens ps               every server the daemon runs: status, pid, port, uptime, restarts
+  runlens logs [-f] [--grep <text>] [--since <seq>] [--tail <n>] <server>
+                           a server's log; -f follows it (colours on a terminal, plain otherwise)
+  runlens traces [server] [--since 15m] [--slowest] [--errors] [--tail <n>] [--backend local|clickhouse]
+                           recent traces, one row per trace
 
 Options:
   --json                   print one JSON document on stdout
+  --project <dir>          the project folder (default: the current folder)
   --home <dir>             state directory (default: $RUNLENS_HOME, $XDG_STATE_HOME/runlens or ~/.runlens)
   -h, --help               show this help
 `;
@@ -37,6 +54,18 @@ async function run(argv: readonly string[]): Promise<number> {
   switch (area) {
     case 'daemon':
       return daemonCommand(verb, home, out);
+    case 'build':
+      return buildCommand({ home, args, out });
+    case 'builds':
+      return buildsCommand({ home, args, out });
+    case 'traces':
+      return tracesCommand(args, home, out);
+    case 'up':
+    case 'down':
+    case 'restart':
+    case 'ps':
+    case 'logs':
+      return serverCommand(area, { home, args, out });
     default:
       throw new UsageError(`unknown command '${area}'; run 'runlens --help'`);
   }

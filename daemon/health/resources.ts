@@ -35,8 +35,12 @@ export function descendants(root: number, tree: Map<number, number[]>): number[]
   return out;
 }
 
-/** Usage per root pid; roots that have exited are left out. */
-export async function sampleTrees(roots: number[]): Promise<Map<number, TreeUsage>> {
+/**
+ * Usage per root pid; roots that have exited are left out. pidusage keeps each pid's stat file open
+ * between samples (CPU is a delta) until the entry is `maxAgeMs` old, so pass a little more than
+ * the sampling interval: the files of exited processes are then closed soon after.
+ */
+export async function sampleTrees(roots: number[], maxAgeMs = 15_000): Promise<Map<number, TreeUsage>> {
   const result = new Map<number, TreeUsage>();
   if (roots.length === 0) return result;
   const tree = childrenByParent();
@@ -44,11 +48,11 @@ export async function sampleTrees(roots: number[]): Promise<Map<number, TreeUsag
   const all = [...new Set([...trees.values()].flat())];
   let stats: Record<string, pidusage.Status | undefined>;
   try {
-    stats = await pidusage(all);
+    stats = await pidusage(all, { maxage: maxAgeMs });
   } catch {
     // A pid vanished between listing and sampling: sample one by one, skipping the missing.
     stats = {};
-    for (const pid of all) stats[pid] = await pidusage(pid).catch(() => undefined);
+    for (const pid of all) stats[pid] = await pidusage(pid, { maxage: maxAgeMs }).catch(() => undefined);
   }
   for (const [root, pids] of trees) {
     const live = pids.filter((p) => stats[p]);

@@ -46,8 +46,14 @@ export class FileTailer {
 
   /** Reads everything written so far; resolves once the tailer has caught up with the file. */
   async drain(): Promise<void> {
-    while (!this.stopped && (this.reading || this.fileSize() > this.position)) {
-      this.kick();
+    for (;;) {
+      if (this.stopped) return;
+      // Only start a read when none is in flight: nudging a running read loop on every tick
+      // would keep it re-reading at end of file forever.
+      if (!this.reading) {
+        if (this.fileSize() <= this.position) return;
+        this.kick();
+      }
       await new Promise((r) => setImmediate(r));
     }
   }

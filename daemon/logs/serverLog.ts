@@ -8,19 +8,29 @@ import * as path from 'node:path';
 import type { LogLine, LogStream, LogsGetParams, LogsGetResult } from '../../shared/protocol/logs';
 import { FileTailer } from './fileTailer';
 import { LineRing } from './lineRing';
-import { LineSplitter } from './lineSplitter';
-import { stripAnsi } from './ansi';
+import { LineSplitter, type SplitLine } from './lineSplitter';
+import { stripAnsi } from '../../shared/ansi';
 
+/** Where reading of a run's files stands: bytes consumed and lines emitted, per stream. */
 export interface StreamOffsets {
   stdout: number;
   stderr: number;
+  stdoutLines?: number;
+  stderrLines?: number;
+}
+
+interface StreamReader {
+  stream: 'stdout' | 'stderr';
+  tailer: FileTailer;
+  splitter: LineSplitter;
+  lines: number;
 }
 
 export type LineSink = (serverId: string, lines: readonly LogLine[]) => void;
 
 interface Attached {
   runId: string;
-  tailers: FileTailer[];
+  readers: StreamReader[];
 }
 
 export class ServerLog {
@@ -38,24 +48,38 @@ export class ServerLog {
   /** Starts tailing a run's files from the given offsets (0 for a new run; saved ones on re-adoption). */
   attach(runId: string, runDir: string, from: StreamOffsets = { stdout: 0, stderr: 0 }): void {
     this.detach();
-    const tailers = (['stdout', 'stderr'] as const).map((stream) => this.tail(runId, runDir, stream, from[stream]));
-    this.attached = { runId, tailers };
-    for (const t of tailers) t.start();
+    const readers = [
+      this.reader(runId, runDir, 'stdout', from.stdout, from.stdoutLines ?? 0),
+      this.reader(runId, runDir, 'stderr', from.stderr, from.stderrLines ?? 0),
+    ];
+    this.attached = { runId, readers };
+    for (const r of readers) r.tailer.start();
   }
 
-  /** Byte offsets read so far, saved with the server's state so a new daemon resumes there. */
+  /**
+   * Where a new daemon should resume: bytes of complete lines only (an unfinished line is read
+   * again whole), and the count of lines emitted, which numbers the next line the same way again.
+   */
   offsets(): StreamOffsets | undefined {
     const a = this.attached;
-    return a ? { stdout: a.tailers[0]!.offset, stderr: a.tailers[1]!.offset } : undefined;
+    if (!a) return undefined;
+    const [out, err] = a.readers as [StreamReader, StreamReader];
+    return {
+      stdout: out.tailer.offset - out.splitter.buffered, stderr: err.tailer.offset - err.splitter.buffered,
+      stdoutLines: out.lines, stderrLines: err.lines,
+    };
   }
 
   /** Reads what the files hold now (after a server exits, so its last lines are not missed). */
   async drain(): Promise<void> {
-    await Promise.all(this.attached?.tailers.map((t) => t.drain()) ?? []);
+    await Promise.all(this.attached?.readers.map((r) => r.tailer.drain()) ?? []);
+    // The run is over: an unterminated last line is complete now.
+    const a = this.attached;
+    for (const r of a?.readers ?? []) this.emitParts(r, a!.runId, r.splitter.flush());
   }
 
   detach(): void {
-    for (const t of this.attached?.tailers ?? []) t.stop();
+    for (const r of this.attached?.readers ?? []) r.tailer.stop();
     this.attached = undefined;
   }
 
@@ -82,21 +106,25 @@ export class ServerLog {
     return { lines, lastSeq: this.seq, more };
   }
 
-  private tail(runId: string, runDir: string, stream: 'stdout' | 'stderr', offset: number): FileTailer {
-    const splitter = new LineSplitter();
-    return new FileTailer(path.join(runDir, `${stream}.log`), offset, {
-      data: (chunk) => {
-        const parts = splitter.push(chunk);
-        if (parts.length) this.emit(parts.map((p) => this.line(stream, p.text, runId, p.partial)));
-      },
+  private reader(runId: string, runDir: string, stream: 'stdout' | 'stderr', offset: number, lines: number): StreamReader {
+    const r = { stream, splitter: new LineSplitter(), lines } as StreamReader;
+    r.tailer = new FileTailer(path.join(runDir, `${stream}.log`), offset, {
+      data: (chunk) => this.emitParts(r, runId, r.splitter.push(chunk)),
       truncated: () => this.system(`${stream}.log was rotated`),
       error: (err) => this.system(`reading ${stream}.log failed: ${err.message}`),
     });
+    return r;
   }
 
-  private line(stream: LogStream, text: string, runId: string, partial = false): LogLine {
+  private emitParts(r: StreamReader, runId: string, parts: SplitLine[]): void {
+    if (parts.length === 0) return;
+    this.emit(parts.map((p) => this.line(r.stream, p.text, runId, p.partial, ++r.lines)));
+  }
+
+  private line(stream: LogStream, text: string, runId: string, partial = false, lineNo?: number): LogLine {
     const line: LogLine = { seq: ++this.seq, time: Date.now(), stream, text, runId };
     if (partial) line.partial = true;
+    if (lineNo !== undefined) line.line = lineNo;
     return line;
   }
 

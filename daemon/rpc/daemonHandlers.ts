@@ -19,6 +19,8 @@ export interface DaemonControl {
   connections(): ClientConnection[];
   /** Stops the daemon after the current response has been written. */
   shutdown(reason: string): void;
+  /** The OTLP receiver's address, once telemetry is running. */
+  otlpEndpoint?(): string | undefined;
   log: Logger;
 }
 
@@ -45,6 +47,7 @@ export function registerDaemonHandlers(conn: ClientConnection, daemon: DaemonCon
       uptimeMs: Date.now() - me.startedAt,
       connections: daemon.connections().map((c) => ({ ...c.info })),
       rssBytes: process.memoryUsage.rss(),
+      otlpEndpoint: daemon.otlpEndpoint?.(),
     };
   });
 

@@ -47,8 +47,10 @@ export function logsArea(supervisor: Supervisor, log: Logger) {
           conn.rpc.sendNotification(LogLinesNotification, { subscriptionId, serverId, lines, skipped: skipped || undefined }),
       });
       const tail = optNumber(p, 'tail') ?? 0;
+      const since = optNumber(p, 'since');
       // Backlog first, then live lines, in order; nothing is sent before this reply gives the id.
-      if (tail > 0) sub.push(source.get({ serverId, tail }).lines);
+      if (since !== undefined) sub.push(source.get({ serverId, since, limit: 10_000 }).lines);
+      else if (tail > 0) sub.push(source.get({ serverId, tail }).lines);
       const off = source.onLines((lines) => sub.push(lines));
       setImmediate(() => sub.resume());
       subscriptions.set(subscriptionId, () => {

@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { ServerInfo, ServerStatus } from '../../shared/protocol/servers';
 import { identityAlive, processStartTime } from '../../shared/node/processInfo';
+import type { HealthMonitor, HealthSettings, HealthState } from '../health/healthMonitor';
 import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
 import { PortInUseError, portFree } from './ports';
@@ -29,9 +30,12 @@ export interface ManagedServerDeps {
   /** Called on every change: sends `servers/didChange` and saves state. */
   changed(server: ManagedServer): void;
   /** Variables Runlens adds for a run (telemetry endpoints, tokens). */
-  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string>;
+  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string> | Promise<Record<string, string>>;
+  /** A run ended: telemetry stops watching its folder and its token stops working. */
+  runEnded?(runId: string): void;
   lineSink?: LineSink;
   ringCapacity: number;
+  health: HealthMonitor;
 }
 
 /** What state.json keeps of a running server so a new daemon can adopt it. */
@@ -73,6 +77,7 @@ export class ManagedServer {
   private lastExit: ServerInfo['lastExit'];
   private stopping: Promise<void> | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  private usage: { cpuPercent: number; rssBytes: number } | undefined;
 
   constructor(public spec: ServerSpec, private readonly deps: ManagedServerDeps, firstSeq = 0) {
     this.id = serverId(spec.projectId, spec.name);
@@ -96,7 +101,18 @@ export class ManagedServer {
       startedAt: r?.startedAt,
       restartCount: this.restartCount,
       lastExit: this.lastExit,
+      cpuPercent: r ? this.usage?.cpuPercent : undefined,
+      rssBytes: r ? this.usage?.rssBytes : undefined,
     };
+  }
+
+  get pid(): number | undefined {
+    return this.run?.pid;
+  }
+
+  /** The latest resource sample of the run's process tree. */
+  setUsage(cpuPercent: number, rssBytes: number): void {
+    this.usage = { cpuPercent, rssBytes };
   }
 
   get isLive(): boolean {
@@ -129,7 +145,7 @@ export class ManagedServer {
     }
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${crypto.randomBytes(3).toString('hex')}`;
     const runDir = path.join(this.deps.runsDir, runId);
-    const env = this.environment(port, runId, runDir);
+    const env = await this.environment(port, runId, runDir);
     let spawned;
     try {
       spawned = await spawnRun(this.spec, launch.workDir, runDir, env);
@@ -144,7 +160,31 @@ export class ManagedServer {
     this.deps.log.info(`${this.id}: started run ${runId} (pid ${spawned.pid}, port ${port})`);
     const run = this.run;
     spawned.exited.then((exit) => this.exited(run, exit)).catch((e: unknown) => this.deps.log.error(`${this.id}: ${String(e)}`));
-    this.setStatus('running');
+    this.deps.changed(this);
+    // `starting` until the first successful health check (or the start-up timeout).
+    const outcome = await this.deps.health.watch(this.id, this.healthSettings(port));
+    if (this.run !== run || this.stopping) return;
+    if (outcome.ready) this.setStatus('running');
+    else this.setStatus('unhealthy', outcome.reason);
+  }
+
+  /** A liveness change reported by the health monitor after start-up. */
+  healthChanged(state: HealthState, reason: string | undefined): void {
+    if (!this.run || this.stopping || (this.status !== 'running' && this.status !== 'unhealthy')) return;
+    if (state === 'healthy' && this.status !== 'running') this.setStatus('running');
+    else if (state === 'unhealthy') this.setStatus('unhealthy', reason);
+  }
+
+  private healthSettings(port: number): HealthSettings {
+    const h = this.spec.health;
+    const target = h.port ?? port;
+    return {
+      probe: h.path ? { kind: 'http', path: h.path, port: target, timeoutMs: h.timeoutMs } : { kind: 'tcp', port: target, timeoutMs: h.timeoutMs },
+      intervalMs: h.intervalMs,
+      startupTimeoutMs: h.startupTimeoutMs,
+      failureThreshold: h.failureThreshold,
+      restartAfter: h.restartAfter,
+    };
   }
 
   /** Re-attaches to a run started by an earlier daemon, if it is still the same process. */
@@ -162,6 +202,7 @@ export class ManagedServer {
       void this.exited(run, { code: null, signal: null });
     }, ADOPTED_CHECK_MS);
     this.status = 'running';
+    void this.deps.health.watch(this.id, this.healthSettings(saved.port), true);
     return true;
   }
 
@@ -195,6 +236,7 @@ export class ManagedServer {
   /** Stops watching without touching the run (daemon shutdown: servers outlive the daemon). */
   detach(): void {
     this.clearRestartTimer();
+    this.deps.health.unwatch(this.id);
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.log.detach();
   }
@@ -223,12 +265,15 @@ export class ManagedServer {
   }
 
   private async finishRun(run: Run, what: string): Promise<void> {
+    // The run is over before anything else happens, so a pending readiness wait sees it ended.
+    this.run = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);
+    this.deps.health.unwatch(this.id);
     await this.log.drain();
     this.log.system(`── run ${run.runId} ${what} ──`);
     this.log.detach();
     this.deps.ports.release(run.port);
-    this.run = undefined;
+    this.deps.runEnded?.(run.runId);
   }
 
   private async takePort(): Promise<number> {
@@ -238,10 +283,10 @@ export class ManagedServer {
     return this.spec.port;
   }
 
-  private environment(port: number, runId: string, runDir: string): Record<string, string> {
+  private async environment(port: number, runId: string, runDir: string): Promise<Record<string, string>> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('RUNLENS_')) env[k] = v;
-    Object.assign(env, { NODE_ENV: 'development' }, this.spec.env, { PORT: String(port) }, this.deps.runEnv(this.spec, runId, runDir));
+    Object.assign(env, { NODE_ENV: 'development' }, this.spec.env, { PORT: String(port) }, await this.deps.runEnv(this.spec, runId, runDir));
     if (this.spec.node) env.PATH = `${path.dirname(this.spec.node)}${path.delimiter}${env.PATH ?? ''}`;
     return env;
   }

@@ -4,6 +4,19 @@
  */
 import type { RestartPolicy } from './restartPolicy';
 
+/** How the server's health is checked; the port is the run's own unless `port` says otherwise. */
+export interface HealthSpec {
+  /** HTTP GET path expecting 2xx; a plain TCP connect when absent. */
+  path?: string;
+  port?: number;
+  intervalMs: number;
+  timeoutMs: number;
+  startupTimeoutMs: number;
+  failureThreshold: number;
+  /** Restart after this many failed liveness checks in a row; off when absent. */
+  restartAfter?: number;
+}
+
 export interface ServerSpec {
   projectId: string;
   projectDir: string;
@@ -22,6 +35,7 @@ export interface ServerSpec {
   node?: string;
   /** True for Mastra servers: they get the Mastra exporter variables. */
   mastra?: boolean;
+  health: HealthSpec;
 }
 
 /** Where a run starts from: a build directory, or the project itself when it has no build step. */

@@ -4,7 +4,10 @@
  * the servers of the old one, and `servers/didChange` events for the clients.
  */
 import * as path from 'node:path';
+import type { HealthDidChangeParams } from '../../shared/protocol/health';
 import type { ServerInfo } from '../../shared/protocol/servers';
+import { HealthMonitor } from '../health/healthMonitor';
+import { sampleTrees, type TreeUsage } from '../health/resources';
 import type { Logger } from '../log';
 import type { LineSink } from '../logs/serverLog';
 import { ManagedServer, type PortBook } from './managedServer';
@@ -17,13 +20,20 @@ export interface SupervisorDeps {
   /** `<state>/projects` */
   projectsDir: string;
   log: Logger;
-  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string>;
+  runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string> | Promise<Record<string, string>>;
+  /** A run ended: telemetry stops watching its folder and its token stops working. */
+  runEnded?(runId: string): void;
   lineSink?: LineSink;
   ringCapacity?: number;
   portRange?: PortRange;
+  /** How often CPU and memory of every server's process tree are sampled. */
+  resourceIntervalMs?: number;
+  /** Every resource sample, for the metrics pipeline. */
+  usageSink?: (server: ServerInfo, usage: TreeUsage, at: number) => void;
 }
 
 type Listener = (info: ServerInfo) => void;
+type HealthListener = (params: HealthDidChangeParams) => void;
 
 const SAVE_OFFSETS_MS = 1000;
 
@@ -33,6 +43,10 @@ export class Supervisor {
   private readonly taken = new Set<number>();
   private readonly ports: PortBook;
   private readonly saveTimer: NodeJS.Timeout;
+  private readonly sampleTimer: NodeJS.Timeout;
+  private readonly sampleIntervalMs: number;
+  private readonly healthListeners = new Set<HealthListener>();
+  readonly health: HealthMonitor;
 
   constructor(private readonly deps: SupervisorDeps) {
     const range = deps.portRange ?? DEFAULT_PORT_RANGE;
@@ -45,9 +59,55 @@ export class Supervisor {
       claim: (port) => this.taken.add(port),
       release: (port) => this.taken.delete(port),
     };
+    this.health = new HealthMonitor({
+      changed: (id, state, reason, last) => {
+        const server = this.servers.get(id);
+        server?.healthChanged(state, reason);
+        if (server) this.emitHealth(server, last?.latencyMs);
+      },
+      restart: (id, reason) => void this.restartUnhealthy(id, reason),
+    });
     // Log offsets move without state changes; save them so a new daemon resumes close to the end.
     this.saveTimer = setInterval(() => this.save(), SAVE_OFFSETS_MS);
     this.saveTimer.unref();
+    this.sampleIntervalMs = deps.resourceIntervalMs ?? 5_000;
+    this.sampleTimer = setInterval(() => void this.sample(), this.sampleIntervalMs);
+    this.sampleTimer.unref();
+  }
+
+  onHealth(listener: HealthListener): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** One `pidusage` call for every live server's process tree. */
+  async sample(): Promise<void> {
+    const live = [...this.servers.values()].filter((s) => s.pid !== undefined);
+    if (live.length === 0) return;
+    const usage = await sampleTrees(live.map((s) => s.pid!), 2.5 * this.sampleIntervalMs).catch(() => new Map<number, TreeUsage>());
+    const at = Date.now();
+    for (const server of live) {
+      const u = server.pid === undefined ? undefined : usage.get(server.pid);
+      if (!u) continue;
+      server.setUsage(u.cpuPercent, u.rssBytes);
+      this.deps.usageSink?.(server.info(), u, at);
+      this.emitHealth(server, this.health.results(server.id).at(-1)?.latencyMs);
+    }
+  }
+
+  private emitHealth(server: ManagedServer, latencyMs: number | undefined): void {
+    const info = server.info();
+    const params: HealthDidChangeParams = { serverId: info.id, status: info.status, reason: info.reason, cpuPercent: info.cpuPercent, rssBytes: info.rssBytes, latencyMs };
+    for (const l of this.healthListeners) l(params);
+  }
+
+  private async restartUnhealthy(id: string, reason: string): Promise<void> {
+    const server = this.servers.get(id);
+    if (!server) return;
+    this.deps.log.warn(`${id}: restarting after ${reason}`);
+    const launch = server.saved()?.launch;
+    await server.stop();
+    if (launch) await server.start(launch).catch((e: unknown) => this.deps.log.error(`${id}: restart failed: ${(e as Error).message}`));
   }
 
   /** Adopts the servers an earlier daemon left running; the ones that died meanwhile are reported. */
@@ -69,6 +129,11 @@ export class Supervisor {
   onDidChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True when a live server runs from this build (retention must keep it). */
+  usesBuild(buildId: string): boolean {
+    return [...this.servers.values()].some((s) => s.isLive && s.info().buildId === buildId);
   }
 
   get(id: string): ManagedServer | undefined {
@@ -109,6 +174,7 @@ export class Supervisor {
   /** Daemon shutdown: stop watching, save where each log was read up to; servers keep running. */
   detachAll(): void {
     clearInterval(this.saveTimer);
+    clearInterval(this.sampleTimer);
     this.save();
     for (const s of this.servers.values()) s.detach();
   }
@@ -120,8 +186,10 @@ export class Supervisor {
       log: this.deps.log,
       changed: (s) => this.changed(s),
       runEnv: this.deps.runEnv,
+      runEnded: this.deps.runEnded,
       lineSink: this.deps.lineSink,
       ringCapacity: this.deps.ringCapacity ?? 10_000,
+      health: this.health,
     }, firstSeq);
     this.servers.set(server.id, server);
     return server;
@@ -131,6 +199,7 @@ export class Supervisor {
     this.save();
     const info = server.info();
     for (const l of this.listeners) l(info);
+    this.emitHealth(server, undefined);
   }
 
   private save(): void {

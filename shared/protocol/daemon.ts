@@ -56,6 +56,8 @@ export interface DaemonStatusResult {
   uptimeMs: number;
   connections: ConnectionInfo[];
   rssBytes: number;
+  /** Where apps send OTLP/HTTP, e.g. `http://127.0.0.1:4318`. */
+  otlpEndpoint?: string;
 }
 
 export interface DaemonShutdownParams {

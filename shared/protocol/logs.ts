@@ -17,6 +17,8 @@ export interface LogLine {
   partial?: boolean;
   /** Which run of the server wrote it. */
   runId: string;
+  /** Line number within its stream's file in that run (absent for Runlens's own lines). */
+  line?: number;
 }
 
 export interface LogsGetParams {
@@ -44,6 +46,8 @@ export interface LogsSubscribeParams {
   serverId: string;
   /** Lines of backlog to send first (default 0). */
   tail?: number;
+  /** Send every line after this seq first (a client resuming after a reconnect); wins over `tail`. */
+  since?: number;
 }
 
 export interface LogsSubscribeResult {

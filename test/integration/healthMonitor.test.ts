@@ -13,7 +13,7 @@ interface Toggle {
 
 async function healthServer(mode: Toggle['mode']): Promise<Toggle> {
   const t = { mode } as Toggle;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     if (t.mode === 'hang') return; // never answers
     res.writeHead(t.mode === 'ok' ? 200 : 500).end(t.mode);
   });

@@ -1,0 +1,42 @@
+/**
+ * Server output and resource samples as telemetry records. Ids are stable for the same input (run,
+ * stream, line number), so lines read again after a daemon crash are dropped as repeats by the stores.
+ */
+import { guessLevel } from '../../shared/logLevel';
+import type { LogLine } from '../../shared/protocol/logs';
+import type { ServerInfo } from '../../shared/protocol/servers';
+import { stripAnsi } from '../../shared/ansi';
+import type { TreeUsage } from '../health/resources';
+import type { NewLog, NewMetric } from '../telemetry/service';
+
+const msToNano = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
+
+export function serverLogRecords(serverId: string, service: string, lines: readonly LogLine[]): NewLog[] {
+  const out: NewLog[] = [];
+  for (const l of lines) {
+    // Runlens's own separator lines are for the views, not for the app's telemetry.
+    if (l.stream === 'system' || l.line === undefined) continue;
+    const message = stripAnsi(l.text);
+    out.push({
+      id: `log:${l.runId}:${l.stream}:${l.line}`,
+      timeUnixNano: msToNano(l.time),
+      level: guessLevel(message, l.stream),
+      message,
+      source: 'server',
+      serverId,
+      runId: l.runId,
+      service,
+      attributes: { 'log.iostream': l.stream },
+    });
+  }
+  return out;
+}
+
+export function usageMetrics(server: ServerInfo, usage: TreeUsage, at: number): NewMetric[] {
+  const common = { timeUnixNano: msToNano(at), serverId: server.id, runId: server.runId, service: server.name, kind: 'gauge' as const };
+  const attributes = { 'runlens.server': server.name, 'process.count': usage.pids.length };
+  return [
+    { ...common, id: `cpu:${server.id}:${at}`, name: 'process.cpu.utilization', unit: '1', value: usage.cpuPercent / 100, attributes },
+    { ...common, id: `rss:${server.id}:${at}`, name: 'process.memory.rss', unit: 'By', value: usage.rssBytes, attributes },
+  ];
+}

@@ -1,0 +1,90 @@
+/**
+ * Live log streams from the daemon, shared by output channels and terminals. One subscription per
+ * server however many views show it; after a reconnect each stream resumes after the last line it
+ * saw, so a view neither misses nor repeats lines across a daemon restart.
+ */
+import * as vscode from 'vscode';
+import { LogLinesNotification, LogsSubscribeRequest, LogsUnsubscribeRequest, type LogLine } from '../../shared/protocol/logs';
+import type { DaemonClient } from '../daemonClient';
+import { DisposableStore } from '../disposables';
+
+export interface LogBatch {
+  lines: readonly LogLine[];
+  skipped: number;
+}
+
+type Listener = (batch: LogBatch) => void;
+
+interface Stream {
+  serverId: string;
+  listeners: Set<Listener>;
+  lastSeq: number | undefined;
+  subscriptionId: number | undefined;
+}
+
+export class LogStreams implements vscode.Disposable {
+  private readonly streams = new Map<string, Stream>();
+  private readonly bySubscription = new Map<number, Stream>();
+  private readonly scope = new DisposableStore();
+
+  constructor(private readonly client: DaemonClient, private readonly backlog = 1000) {
+    this.scope.add(client.onNotification(LogLinesNotification, (p) => this.deliver(p.subscriptionId, p.lines, p.skipped ?? 0)));
+    this.scope.add(client.onDidChangeState((s) => {
+      if (s.kind !== 'connected') return;
+      // Subscriptions belonged to the old connection; open them again where each left off.
+      this.bySubscription.clear();
+      for (const stream of this.streams.values()) void this.subscribe(stream);
+    }));
+  }
+
+  /** Calls `listener` with the recent backlog, then with every new batch, until disposed. */
+  follow(serverId: string, listener: Listener): vscode.Disposable {
+    let stream = this.streams.get(serverId);
+    if (!stream) {
+      stream = { serverId, listeners: new Set(), lastSeq: undefined, subscriptionId: undefined };
+      this.streams.set(serverId, stream);
+      void this.subscribe(stream);
+    }
+    stream.listeners.add(listener);
+    const s = stream;
+    return {
+      dispose: () => {
+        s.listeners.delete(listener);
+        if (s.listeners.size > 0) return;
+        this.streams.delete(serverId);
+        if (s.subscriptionId === undefined) return;
+        this.bySubscription.delete(s.subscriptionId);
+        void this.client.request(LogsUnsubscribeRequest, { subscriptionId: s.subscriptionId }).catch(() => undefined);
+      },
+    };
+  }
+
+  dispose(): void {
+    this.streams.clear();
+    this.scope.dispose();
+  }
+
+  private async subscribe(stream: Stream): Promise<void> {
+    try {
+      const params = stream.lastSeq === undefined ? { serverId: stream.serverId, tail: this.backlog } : { serverId: stream.serverId, since: stream.lastSeq };
+      const { subscriptionId } = await this.client.request(LogsSubscribeRequest, params);
+      if (!this.streams.has(stream.serverId)) return;
+      stream.subscriptionId = subscriptionId;
+      this.bySubscription.set(subscriptionId, stream);
+    } catch (err) {
+      this.deliverTo(stream, [], 0, `Runlens: cannot stream this server's log: ${(err as Error).message}`);
+    }
+  }
+
+  private deliver(subscriptionId: number, lines: LogLine[], skipped: number): void {
+    const stream = this.bySubscription.get(subscriptionId);
+    if (stream) this.deliverTo(stream, lines, skipped);
+  }
+
+  private deliverTo(stream: Stream, lines: readonly LogLine[], skipped: number, note?: string): void {
+    const last = lines.at(-1);
+    if (last) stream.lastSeq = last.seq;
+    const all = note ? [...lines, { seq: stream.lastSeq ?? 0, time: Date.now(), stream: 'system' as const, text: note, runId: '' }] : lines;
+    for (const l of stream.listeners) l({ lines: all, skipped });
+  }
+}
