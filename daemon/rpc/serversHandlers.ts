@@ -5,6 +5,7 @@ import {
   ServersRestartRequest,
   ServersStartRequest,
   ServersStopRequest,
+  type ServerInfo,
   type ServersStartParams,
 } from '../../shared/protocol/servers';
 import { asObject, optString, reqString } from '../../shared/protocol/validate';
@@ -41,6 +42,10 @@ async function pick(projects: ProjectResolver, project: string, server?: string)
   return { projectId, specs, chosen };
 }
 
+function neverStarted(spec: ServerSpec): ServerInfo {
+  return { id: serverId(spec.projectId, spec.name), projectId: spec.projectId, projectDir: spec.projectDir, name: spec.name, status: 'stopped', restartCount: 0 };
+}
+
 export function serversArea(supervisor: Supervisor, projects: ProjectResolver, log: Logger) {
   const start = async (p: ServersStartParams) => {
     const { specs, chosen } = await pick(projects, p.project, p.server);
@@ -66,8 +71,12 @@ export function serversArea(supervisor: Supervisor, projects: ProjectResolver, l
     });
     handle(conn, log, ServersListRequest, async (raw) => {
       const project = optString(asObject(raw ?? {}), 'project');
-      const projectId = project ? (await projects.specs(project)).projectId : undefined;
-      return { servers: supervisor.list(projectId) };
+      if (!project) return { servers: supervisor.list() };
+      // A project's configured servers are listed too, as stopped, before they ever ran.
+      const { projectId, specs } = await projects.specs(project);
+      const known = supervisor.list(projectId);
+      const never = specs.filter((s) => !known.some((k) => k.name === s.name)).map((s) => neverStarted(s));
+      return { servers: [...known, ...never] };
     });
     const off = supervisor.onDidChange((server) => {
       if (!conn.closed) void conn.rpc.sendNotification(ServerDidChangeNotification, { server }).catch(() => undefined);

@@ -227,7 +227,8 @@ export class ManagedServer {
     this.stopping ??= (async () => {
       this.setStatus('stopping');
       const how = await stopGroup(run.pid, this.spec.stopGraceMs);
-      await this.finishRun(run, how === 'killed' ? `did not stop within ${this.spec.stopGraceMs} ms of SIGTERM; killed` : 'stopped');
+      this.endRun();
+      await this.closeRun(run, how === 'killed' ? `did not stop within ${this.spec.stopGraceMs} ms of SIGTERM; killed` : 'stopped');
       this.setStatus('stopped');
     })().finally(() => (this.stopping = undefined));
     await this.stopping;
@@ -245,30 +246,34 @@ export class ManagedServer {
     if (this.run !== run || this.stopping) return;
     this.lastExit = { code: exit.code, signal: exit.signal, at: Date.now() };
     const what = exit.spawnError ? `could not start: ${exit.spawnError}` : describeExit(exit);
-    await this.finishRun(run, what);
     const decision = decideRestart(this.spec.restart, exit, this.restartTimes, Date.now());
-    if (!decision.restart) {
-      const clean = exit.code === 0 && !exit.signal;
-      this.setStatus(clean ? 'stopped' : 'crashed', decision.reason);
-      this.deps.log.warn(`${this.id}: ${decision.reason}`);
-      return;
+    // Say so at once; reading the run's last lines can follow.
+    this.endRun();
+    if (decision.restart) {
+      this.restartTimes.push(Date.now());
+      this.restartCount++;
+      this.setStatus('crashed', `${what}; restarting in ${decision.delayMs / 1000} s`);
+    } else {
+      this.setStatus(exit.code === 0 && !exit.signal ? 'stopped' : 'crashed', decision.reason);
     }
-    this.restartTimes.push(Date.now());
-    this.restartCount++;
-    const reason = `${what}; restarting in ${decision.delayMs / 1000} s`;
-    this.deps.log.warn(`${this.id}: ${reason}`);
-    this.setStatus('crashed', reason);
+    this.deps.log.warn(`${this.id}: ${this.reason}`);
+    await this.closeRun(run, what);
+    if (!decision.restart) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.launch) this.start(this.launch).catch((e: unknown) => this.deps.log.error(`${this.id}: restart failed: ${(e as Error).message}`));
     }, decision.delayMs);
   }
 
-  private async finishRun(run: Run, what: string): Promise<void> {
-    // The run is over before anything else happens, so a pending readiness wait sees it ended.
+  /** The run is over: forget it first, so a pending readiness wait and `info()` see that. */
+  private endRun(): void {
     this.run = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.deps.health.unwatch(this.id);
+  }
+
+  /** Reads the run's last lines, marks its end in the log, and frees its port. */
+  private async closeRun(run: Run, what: string): Promise<void> {
     await this.log.drain();
     this.log.system(`── run ${run.runId} ${what} ──`);
     this.log.detach();

@@ -31,15 +31,14 @@ export class ServerStore implements vscode.Disposable {
     return this.servers.get(id);
   }
 
+  /** Every server of the open folders, configured ones that never ran included. */
   async refresh(): Promise<void> {
-    try {
-      const { servers } = await this.client.request(ServersListRequest, {});
-      this.servers.clear();
-      for (const s of servers) if (this.mine(s)) this.servers.set(s.id, s);
-      this.changed.fire(undefined);
-    } catch {
-      // Disconnected meanwhile: the next connection refreshes again.
-    }
+    const lists = await Promise.all(this.folders().map((project) =>
+      // A folder that is not a Runlens project, or whose runlens.json is broken, lists nothing.
+      this.client.request(ServersListRequest, { project }).then((r) => r.servers, () => [] as ServerInfo[])));
+    this.servers.clear();
+    for (const s of lists.flat()) if (this.mine(s)) this.servers.set(s.id, s);
+    this.changed.fire(undefined);
   }
 
   dispose(): void {

@@ -369,9 +369,12 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused');
-  await row.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.keyboard.press('Enter');
+  // Fuzzy matching may rank a longer title first ('Restart Server' for 'Start Server'): pick the
+  // row whose label is exactly the title.
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  await exact.waitFor({ state: 'visible', timeout: timeoutMs });
+  await exact.click();
   await input.waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
