@@ -88,15 +88,17 @@ export class Daemon implements DaemonControl {
     // Stop accepting at once, so a client starting a successor never reaches this daemon.
     this.server.close();
     if (process.platform !== 'win32') fs.rmSync(this.opts.paths.socket, { force: true });
-    // vscode-jsonrpc queues a reply through setImmediate and a write callback; give the reply to
-    // the shutdown or hello request that brought us here time to be queued before ending sockets.
     const beforeStop = this.opts.beforeStop?.().catch((err: unknown) => this.log.error(`stopping services failed: ${String(err)}`));
-    setTimeout(() => {
-      void Promise.resolve(beforeStop).then(() => {
-        for (const conn of this.open) conn.close('daemon shutting down', true);
-        this.drained(reason);
-      });
-    }, 50);
+    void (async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      await beforeStop;
+      // vscode-jsonrpc writes a reply from a setImmediate callback. Stopping services can block the
+      // loop long enough for timers to run first, so yield to the check phase before closing, or the
+      // reply to the shutdown or hello request that brought us here would be dropped.
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      for (const conn of this.open) conn.close('daemon shutting down', true);
+      this.drained(reason);
+    })();
   }
 
   /** Exits once every socket has flushed and closed, or after a short grace period. */

@@ -4,7 +4,7 @@
  * saw, so a view neither misses nor repeats lines across a daemon restart.
  */
 import * as vscode from 'vscode';
-import { LogLinesNotification, LogsSubscribeRequest, LogsUnsubscribeRequest, type LogLine } from '../../shared/protocol/logs';
+import { LogLinesNotification, LogsGetRequest, LogsSubscribeRequest, LogsUnsubscribeRequest, type LogLine } from '../../shared/protocol/logs';
 import type { DaemonClient } from '../daemonClient';
 import { DisposableStore } from '../disposables';
 
@@ -40,16 +40,20 @@ export class LogStreams implements vscode.Disposable {
   /** Calls `listener` with the recent backlog, then with every new batch, until disposed. */
   follow(serverId: string, listener: Listener): vscode.Disposable {
     let stream = this.streams.get(serverId);
+    let added = listener;
     if (!stream) {
       stream = { serverId, listeners: new Set(), lastSeq: undefined, subscriptionId: undefined };
       this.streams.set(serverId, stream);
       void this.subscribe(stream);
+    } else {
+      // The stream already runs for another view: give this one the recent lines first.
+      added = this.withBacklog(serverId, stream.lastSeq, listener);
     }
-    stream.listeners.add(listener);
+    stream.listeners.add(added);
     const s = stream;
     return {
       dispose: () => {
-        s.listeners.delete(listener);
+        s.listeners.delete(added);
         if (s.listeners.size > 0) return;
         this.streams.delete(serverId);
         if (s.subscriptionId === undefined) return;
@@ -62,6 +66,26 @@ export class LogStreams implements vscode.Disposable {
   dispose(): void {
     this.streams.clear();
     this.scope.dispose();
+  }
+
+  /** Holds live batches for `listener` until the backlog up to `upTo` has been delivered to it. */
+  private withBacklog(serverId: string, upTo: number | undefined, listener: Listener): Listener {
+    let held: LogBatch[] | undefined = [];
+    const wrapped: Listener = (batch) => (held ? held.push(batch) : listener(batch));
+    const release = (lines: readonly LogLine[]) => {
+      const last = lines.at(-1)?.seq ?? -1;
+      if (lines.length) listener({ lines, skipped: 0 });
+      for (const b of held ?? []) listener({ lines: b.lines.filter((l) => l.seq > last), skipped: b.skipped });
+      held = undefined;
+    };
+    if (upTo === undefined) release([]);
+    else {
+      this.client.request(LogsGetRequest, { serverId, tail: this.backlog, before: upTo + 1 }).then(
+        (page) => release(page.lines),
+        () => release([]),
+      );
+    }
+    return wrapped;
   }
 
   private async subscribe(stream: Stream): Promise<void> {
