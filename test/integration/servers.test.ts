@@ -160,14 +160,17 @@ describe('server supervision', function () {
     const started = Date.now();
     for (let i = 0; i < 100; i++) ports.add((await cycle()).port!);
     console.log(`      100 start/stop cycles in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    assert.equal(ports.size, 1, 'a released port is handed out again');
     // The resource sampler keeps a stat file of each sampled pid open for a few intervals.
     const fds = () => fs.readdirSync(`/proc/${daemon}/fd`).length;
     await waitFor(`daemon fds to return to ${fdsBefore} (now ${fds()})`, () => fds() <= fdsBefore + 1, 30_000);
-    const portFree = await new Promise<boolean>((resolve) => {
-      const probe = net.createServer().once('error', () => resolve(false)).listen([...ports][0], '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    assert.ok(portFree, 'the port is free again after the last stop');
+    // Released ports are reused (the range is 90 ports; 100 runs would exhaust it otherwise).
+    assert.ok(ports.size < 10, `100 runs used ${ports.size} different ports`);
+    for (const port of ports) {
+      const free = await new Promise<boolean>((resolve) => {
+        const probe = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+      });
+      assert.ok(free, `port ${port} is still taken after the last stop`);
+    }
   });
 
   it('shows servers in `runlens ps --json` and follows logs with the CLI', async () => {
