@@ -145,7 +145,7 @@ export class ManagedServer {
     }
     const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${crypto.randomBytes(3).toString('hex')}`;
     const runDir = path.join(this.deps.runsDir, runId);
-    const env = await this.environment(port, runId, runDir);
+    const env = await this.environment(port, runId, runDir, launch.workDir);
     let spawned;
     try {
       spawned = await spawnRun(this.spec, launch.workDir, runDir, env);
@@ -288,11 +288,11 @@ export class ManagedServer {
     return this.spec.port;
   }
 
-  private async environment(port: number, runId: string, runDir: string): Promise<Record<string, string>> {
+  private async environment(port: number, runId: string, runDir: string, workDir: string): Promise<Record<string, string>> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('RUNLENS_')) env[k] = v;
     Object.assign(env, { NODE_ENV: 'development' }, this.spec.env, { PORT: String(port) }, await this.deps.runEnv(this.spec, runId, runDir));
-    if (this.spec.node) env.PATH = `${path.dirname(this.spec.node)}${path.delimiter}${env.PATH ?? ''}`;
+    if (this.spec.node) env.PATH = `${path.dirname(path.resolve(workDir, this.spec.node))}${path.delimiter}${env.PATH ?? ''}`;
     return env;
   }
 

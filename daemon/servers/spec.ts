@@ -31,7 +31,7 @@ export interface ServerSpec {
   /** SIGTERM → SIGKILL grace period. */
   stopGraceMs: number;
   dependsOn: string[];
-  /** A Node binary to put first on PATH (per-project toolchain). */
+  /** A Node binary to put first on PATH (per-project toolchain); relative to the build directory. */
   node?: string;
   /** True for Mastra servers: they get the Mastra exporter variables. */
   mastra?: boolean;

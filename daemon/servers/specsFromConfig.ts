@@ -32,7 +32,8 @@ export function specsFromProject(project: Pick<Project, 'id' | 'folder' | 'kind'
     restart: restartPolicy(server),
     stopGraceMs: DEFAULT_STOP_GRACE_MS,
     dependsOn: server.dependsOn ?? [],
-    node: config?.node ? path.resolve(projectDir, config.node) : undefined,
+    // Relative paths point into the build (the project's own dependencies), resolved at start.
+    node: config?.node,
     mastra: project.kind === 'mastra',
     health: {
       ...DEFAULT_HEALTH,

@@ -200,8 +200,9 @@ describe('isolated builds', function () {
     this.timeout(60_000);
     const src = npmProject({ scripts: { build: `node -e "console.log('compiling'); console.error('compile error: boom'); process.exit(2)"` } });
     const r = await runCli(['build', src], home);
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /▶ \[4\/5\] build/);
+    const output = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+    assert.equal(r.code, 1, output);
+    assert.match(r.stdout, /▶ \[4\/5\] build/, output);
     assert.match(r.stdout, /compiling/);
     assert.match(r.stderr, /compile error: boom/);
     assert.match(r.stdout, /✗ build \S+ failed at step build: build failed: 'npm run build .*' exited with code 2/);
