@@ -17,7 +17,7 @@ import { healthArea } from './rpc/healthHandlers';
 import { serversArea } from './rpc/serversHandlers';
 import { ProjectServers } from './servers/projectResolver';
 import { Supervisor } from './servers/supervisor';
-import { serverLogRecords, usageMetrics } from './servers/telemetryBridge';
+import { buildLogRecords, serverLogRecords, usageMetrics } from './servers/telemetryBridge';
 
 export interface ServiceDeps {
   paths: StatePaths;
@@ -62,9 +62,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   supervisor.restore();
   const servers = supervisor;
   const projects = new ProjectServers(builds);
-  // Build output belongs in the telemetry pipeline as log records with `source: 'build'` and the
-  // build id: connect `builds.onLogLines(batch => …)` to the telemetry ingest API here once it
-  // accepts build logs (one record per line: time, stream as level, text, buildId, projectId).
+  // Build output is queryable beside app logs: one log record per line, `source: build`.
+  builds.onLogLines((batch) => telemetry.ingestLogs(buildLogRecords(batch)));
   return {
     areas: [
       (conn) => registerTelemetryHandlers(conn, telemetry, deps.log),

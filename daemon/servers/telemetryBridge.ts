@@ -1,5 +1,5 @@
 /**
- * Server output and resource samples as telemetry records. Ids are stable for the same input (run,
+ * Server and build output and resource samples as telemetry records. Ids are stable for the same input (run,
  * stream, line number), so lines read again after a daemon crash are dropped as repeats by the stores.
  */
 import { guessLevel } from '../../shared/logLevel';
@@ -7,6 +7,7 @@ import type { LogLine } from '../../shared/protocol/logs';
 import type { ServerInfo } from '../../shared/protocol/servers';
 import { stripAnsi } from '../../shared/ansi';
 import type { TreeUsage } from '../health/resources';
+import type { BuildLogBatch } from '../builds/service';
 import type { NewLog, NewMetric } from '../telemetry/service';
 
 const msToNano = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
@@ -30,6 +31,21 @@ export function serverLogRecords(serverId: string, service: string, lines: reado
     });
   }
   return out;
+}
+
+export function buildLogRecords(batch: BuildLogBatch): NewLog[] {
+  return batch.lines.map((l) => {
+    const message = stripAnsi(l.text);
+    return {
+      id: `build:${batch.buildId}:${l.seq}`,
+      timeUnixNano: msToNano(l.time),
+      level: guessLevel(message, l.stream),
+      message,
+      source: 'build' as const,
+      service: batch.projectName,
+      attributes: { 'runlens.build.id': batch.buildId, 'runlens.build.step': l.step, 'runlens.project.id': batch.projectId, 'log.iostream': l.stream },
+    };
+  });
 }
 
 export function usageMetrics(server: ServerInfo, usage: TreeUsage, at: number): NewMetric[] {
