@@ -164,7 +164,8 @@ export class TelemetryService {
       OTEL_RESOURCE_ATTRIBUTES: `runlens.server.id=${encodeURIComponent(req.serverId)},runlens.run.id=${encodeURIComponent(req.runId)}`,
     };
     if (req.mastra) {
-      env.MASTRA_CLOUD_TRACES_ENDPOINT = `${this.otlpEndpoint()}/mastra`;
+      // Current Mastra exporters take a full traces publish URL and derive the other signals from it.
+      env.MASTRA_CLOUD_TRACES_ENDPOINT = `${this.otlpEndpoint()}/mastra/ai/spans/publish`;
       env.MASTRA_CLOUD_ACCESS_TOKEN = token;
     }
     return env;
