@@ -25,7 +25,9 @@ export function openConnection(socket: net.Socket): MessageConnection {
  */
 export function orClosed<T>(connection: MessageConnection, request: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const closed = connection.onClose(() => reject(new Error('the connection to the daemon closed before it answered')));
+    // A reply and the close can arrive together; vscode-jsonrpc handles queued messages on a later
+    // tick than the close event, so give the reply that chance before calling it lost.
+    const closed = connection.onClose(() => setTimeout(() => reject(new Error('the connection to the daemon closed before it answered')), 50));
     const failed = connection.onError(([err]) => reject(err));
     request.then(resolve, reject).finally(() => {
       closed.dispose();
