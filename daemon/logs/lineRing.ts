@@ -45,28 +45,18 @@ export class LineRing {
     let more = false;
     const inRange = (l: LogLine): boolean =>
       (opts.since === undefined || l.seq > opts.since) && (opts.before === undefined || l.seq < opts.before);
-    if (opts.fromEnd) {
-      for (let i = this.count - 1; i >= 0; i--) {
-        const l = this.at(i)!;
-        if (!inRange(l) || (opts.keep && !opts.keep(l))) continue;
-        if (picked.length === opts.limit) {
-          more = true;
-          break;
-        }
-        picked.push(l);
+    // Walk from the end nearest the bound, so `limit` keeps the lines closest to it.
+    const step = opts.fromEnd ? -1 : 1;
+    for (let i = opts.fromEnd ? this.count - 1 : 0; i >= 0 && i < this.count; i += step) {
+      const l = this.at(i)!;
+      if (!inRange(l) || (opts.keep && !opts.keep(l))) continue;
+      if (picked.length === opts.limit) {
+        more = true;
+        break;
       }
-      picked.reverse();
-    } else {
-      for (let i = 0; i < this.count; i++) {
-        const l = this.at(i)!;
-        if (!inRange(l) || (opts.keep && !opts.keep(l))) continue;
-        if (picked.length === opts.limit) {
-          more = true;
-          break;
-        }
-        picked.push(l);
-      }
+      picked.push(l);
     }
+    if (opts.fromEnd) picked.reverse();
     return { lines: picked, more };
   }
 }
