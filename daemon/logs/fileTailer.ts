@@ -14,7 +14,9 @@ export interface TailerEvents {
 }
 
 const BLOCK = 256 * 1024;
-const POLL_MS = 250;
+/** Safety-net poll: slow when inotify events arrive, quick where the filesystem has none. */
+const POLL_MS_WATCHED = 2000;
+const POLL_MS_UNWATCHED = 250;
 
 export class FileTailer {
   private fd: number | undefined;
@@ -37,9 +39,12 @@ export class FileTailer {
       this.watcher = fs.watch(this.file, () => this.kick());
       this.watcher.on('error', () => undefined);
     } catch {
-      // No inotify here: the poll below still finds new data.
+      // No inotify here: the quicker poll below finds new data.
     }
-    this.timer = setInterval(() => this.kick(), POLL_MS);
+    // A cheap size check first: an idle server's poll then costs one fstat, not a read.
+    this.timer = setInterval(() => {
+      if (this.fileSize() !== this.position) this.kick();
+    }, this.watcher ? POLL_MS_WATCHED : POLL_MS_UNWATCHED);
     this.timer.unref();
     this.kick();
   }

@@ -21,6 +21,11 @@ export function readState(file: string): DaemonState | undefined {
   }
 }
 
+/** Serialises the state; equal text means nothing changed and nothing needs writing. */
+export function stateText(servers: SavedServer[]): string {
+  return JSON.stringify({ version: 1, servers } satisfies Omit<DaemonState, 'savedAt'>);
+}
+
 export function writeState(file: string, servers: SavedServer[]): void {
   const state: DaemonState = { version: 1, servers, savedAt: Date.now() };
   const tmp = `${file}.${process.pid}.tmp`;

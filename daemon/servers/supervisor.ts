@@ -13,7 +13,7 @@ import type { LineSink } from '../logs/serverLog';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
-import { readState, writeState } from './stateFile';
+import { readState, stateText, writeState } from './stateFile';
 
 export interface SupervisorDeps {
   stateFile: string;
@@ -45,6 +45,7 @@ export class Supervisor {
   private readonly saveTimer: NodeJS.Timeout;
   private readonly sampleTimer: NodeJS.Timeout;
   private readonly sampleIntervalMs: number;
+  private lastSaved = '';
   private readonly healthListeners = new Set<HealthListener>();
   readonly health: HealthMonitor;
 
@@ -205,7 +206,11 @@ export class Supervisor {
   private save(): void {
     try {
       const saved = [...this.servers.values()].map((s) => s.saved()).filter((s) => s !== undefined);
+      // The 1 s timer mostly finds nothing new; an fsync'd write each second would be the idle cost.
+      const text = stateText(saved);
+      if (text === this.lastSaved) return;
       writeState(this.deps.stateFile, saved);
+      this.lastSaved = text;
     } catch (err) {
       this.deps.log.error(`could not save ${this.deps.stateFile}: ${(err as Error).message}`);
     }

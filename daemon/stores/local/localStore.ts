@@ -35,7 +35,9 @@ export class LocalStore implements TelemetryStore {
 
   private constructor(private db: Database, private readonly opts: LocalStoreOptions) {
     if (opts.snapshotFile) {
-      this.timer = setInterval(() => this.snapshotIfDirty(), opts.snapshotEveryMs ?? 5000);
+      // Exporting the whole database is the costly part of an idle daemon; the segments are the
+      // source of truth, so a longer interval only means a longer replay after a crash.
+      this.timer = setInterval(() => this.snapshotIfDirty(), opts.snapshotEveryMs ?? 30_000);
       this.timer.unref();
     }
   }
