@@ -5,8 +5,9 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { dependsOnMastra } from '../shared/config/mastra';
 
-const MASTRA_PACKAGES = ['mastra', '@mastra/core'];
+export { dependsOnMastra };
 
 export type ProjectKind = 'runlens' | 'mastra';
 
@@ -18,14 +19,6 @@ export async function detectProject(folder: string): Promise<ProjectKind | undef
   } catch {
     return undefined;
   }
-}
-
-export function dependsOnMastra(pkg: Record<string, unknown>): boolean {
-  for (const field of ['dependencies', 'devDependencies']) {
-    const deps = pkg[field];
-    if (deps && typeof deps === 'object' && MASTRA_PACKAGES.some((name) => name in deps)) return true;
-  }
-  return false;
 }
 
 async function exists(file: string): Promise<boolean> {
