@@ -34,9 +34,11 @@ export interface WatcherDeps {
 }
 
 const CHUNK = 4 * 1024 * 1024;
+const SWEEP_MS = 2000;
 
 export class MastraJsonlWatcher {
   private watcher: FSWatcher | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly files: Record<string, FileState>;
   private readonly busy = new Map<string, boolean>();
 
@@ -50,6 +52,20 @@ export class MastraJsonlWatcher {
     const onFile = (file: string): void => this.schedule(file);
     this.watcher.on('add', onFile).on('change', onFile);
     this.watcher.on('error', (err) => this.deps.log.warn(`observability watcher: ${(err as Error).message}`));
+    // A file that appears while the watcher is still scanning can be reported once, half written,
+    // with no change events after: every few seconds, read on where a known file has grown.
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    for (const [file, state] of Object.entries(this.files)) {
+      try {
+        if (fs.statSync(file).size > state.offset) this.schedule(file);
+      } catch {
+        // Removed meanwhile.
+      }
+    }
   }
 
   /** Starts watching one more folder, e.g. a new run's `observability/`. */
@@ -59,6 +75,7 @@ export class MastraJsonlWatcher {
   }
 
   async stop(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.watcher?.close();
   }
 
