@@ -22,19 +22,8 @@ const workspace = path.join(repo, 'examples', 'hello-node');
 const tools = process.env.RUNLENS_TOOLS ?? path.join(os.homedir(), '.cache', 'runlens-tools');
 const codeServer = path.join(tools, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
 
-const QUIET_SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
-  'git.openRepositoryInParentFolders': 'never',
-};
+// The same quiet workbench settings the e2e harness uses: no welcome page, tips or trust prompt.
+const QUIET_SETTINGS = JSON.parse(fs.readFileSync(path.join(repo, 'scripts', 'code-server-settings.json'), 'utf8'));
 
 function run(cmd, args, env = process.env) {
   const r = child_process.spawnSync(cmd, args, { cwd: repo, stdio: 'inherit', env });

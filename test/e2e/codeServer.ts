@@ -30,19 +30,9 @@ export const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
 export const STATUS_ITEM_DOM_ID = `${EXTENSION_ID}.runlens.status`;
 
 /** Settings that keep the workbench quiet and deterministic: no welcome page, tips, or trust prompt. */
-export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
-  'git.openRepositoryInParentFolders': 'never',
-};
+export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = JSON.parse(
+  fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'code-server-settings.json'), 'utf8'),
+) as Record<string, unknown>;
 
 export function codeServerBinary(): string {
   const tools = process.env.RUNLENS_TOOLS ?? path.join(os.homedir(), '.cache', 'runlens-tools');
