@@ -1,7 +1,8 @@
 // Builds the four bundles: extension (cjs, `vscode` external), daemon, CLI (Node), webviews (browser).
 // `--watch` rebuilds on change; `--production` minifies and drops source maps' inline sources.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -28,12 +29,22 @@ const webviewEntries = readdirSync('webviews', { withFileTypes: true })
   .map((d) => ({ in: `webviews/${d.name}/main.ts`, out: d.name }));
 
 const builds = [
-  { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES module build bundles.
+  { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...node, entryPoints: ['daemon/main.ts'], outfile: 'dist/daemon.js' },
   { ...node, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: webviewEntries, outdir: 'dist/webviews' },
 ];
 
+// The daemon's local store loads sql.js's WebAssembly from beside the bundle (see
+// daemon/stores/local/schema.ts); the packaged extension has no node_modules to find it in.
+function copyRuntimeAssets() {
+  mkdirSync('dist', { recursive: true });
+  const require = createRequire(import.meta.url);
+  copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+}
+
+copyRuntimeAssets();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));

@@ -14,6 +14,11 @@ export const COMMANDS = {
   'runlens.openInBrowser': 'Open in Browser',
   'runlens.serverActions': 'Server Actions…',
   'runlens.openConfig': 'Open runlens.json',
+  'runlens.build': 'Build',
+  'runlens.cancelBuild': 'Cancel Build',
+  'runlens.startFromBuild': 'Start From Build…',
+  'runlens.showBuildLog': 'Show Build Log',
+  'runlens.setClickHousePassword': 'Set ClickHouse Password',
   'runlens.showDaemonLog': 'Show Daemon Log',
   'runlens.restartDaemon': 'Restart Daemon',
 } as const;

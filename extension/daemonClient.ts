@@ -35,6 +35,8 @@ export interface DaemonClientOptions {
   home: string;
   log: vscode.LogOutputChannel;
   workspaceName: string;
+  /** Environment for a daemon this client starts: settings the daemon reads at start-up. */
+  env?: () => Record<string, string>;
 }
 
 /** More unexpected daemon exits than this within the window, and we stop restarting it. */
@@ -176,6 +178,7 @@ export class DaemonClient implements vscode.Disposable {
       home: this.opts.home,
       daemonScript: path.join(this.opts.extensionPath, 'dist', 'daemon.js'),
       reason: `${reason} ('${this.opts.workspaceName}')`,
+      env: this.opts.env?.(),
     });
     if (launched.spawnedPid) this.opts.log.info(`started the daemon (pid ${launched.spawnedPid})`);
     return { reader: launched.socket, writer: launched.socket };

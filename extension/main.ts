@@ -3,8 +3,15 @@
  * log streams, the status bar, the Servers view and the commands. The daemon starts when a
  * workspace folder is a Runlens project, or on the first command.
  */
+import { ACTIVATION_CLOCK } from './activationClock';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveHome } from '../shared/node/stateDir';
+import { BuildsFeature } from './builds/buildsFeature';
+import { daemonEnv, type RunlensSettings } from './config';
+import { ConfigDiagnostics } from './configDiagnostics';
+import { SettingsSync, currentSettings } from './settingsSync';
+import { StartBehaviour } from './startBehaviour';
 import { COMMAND_CATEGORY, COMMANDS, type CommandHandlers, type CommandId } from './commands';
 import { DaemonClient } from './daemonClient';
 import { DisposableStore } from './disposables';
@@ -18,20 +25,29 @@ import { StatusBar } from './statusBar';
 import { detectProject } from './workspaceDetect';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const activateCalled = performance.now();
   // Everything below is disposed with the extension, through context.subscriptions.
   const scope = new DisposableStore();
   context.subscriptions.push(scope);
 
   const log = scope.add(vscode.window.createOutputChannel('Runlens', { log: true }));
   const folders = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const client = scope.add(
-    new DaemonClient({ extensionPath: context.extensionPath, home: resolveHome(), log, workspaceName: vscode.workspace.name ?? 'no folder' }),
+  const initial = currentSettings(log);
+  // runlens.stateDir picks the daemon; a change takes effect on reload (SettingsSync says so).
+  const home = initial.stateDir ? path.resolve(initial.stateDir) : resolveHome();
+  const client: DaemonClient = scope.add(
+    new DaemonClient({ extensionPath: context.extensionPath, home, log, workspaceName: vscode.workspace.name ?? 'no folder', env: () => daemonEnv(current()) }),
   );
+  const settings: SettingsSync = scope.add(new SettingsSync(client, context.secrets, log, initial));
+  const current = (): RunlensSettings => settings.current;
   const store = scope.add(new ServerStore(client, folders));
-  const streams = scope.add(new LogStreams(client));
+  const streams = scope.add(new LogStreams(client, () => current().logBufferLines));
   const channels = scope.add(new LogChannels(streams));
   scope.add(new CrashNotifier(store));
-  scope.add(vscode.window.createTreeView('runlens.servers', { treeDataProvider: scope.add(new ServersTree(store)), showCollapseAll: false }));
+  scope.add(new StartBehaviour(client, store, channels, current, log));
+  scope.add(new ConfigDiagnostics());
+  const builds = scope.add(new BuildsFeature(client, store, folders));
+  scope.add(vscode.window.createTreeView('runlens.servers', { treeDataProvider: scope.add(new ServersTree(store, builds.store)), showCollapseAll: false }));
 
   let statusBar: StatusBar | undefined;
   const ensureStarted = async (): Promise<void> => {
@@ -42,6 +58,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const serverHandlers = serverCommandHandlers({ client, store, channels, streams, folders });
   registerCommands(scope, ensureStarted, {
     ...serverHandlers,
+    ...builds.handlers,
+    'runlens.setClickHousePassword': () => settings.askPassword(),
     'runlens.showDaemonLog': async () => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(client.paths.log));
       await vscode.window.showTextDocument(doc, { preview: false });
@@ -63,6 +81,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   } else {
     log.info('no runlens.json or Mastra dependency in this workspace; the daemon starts on first command');
   }
+  const now = performance.now();
+  log.info(`activated in ${(now - activateCalled).toFixed(1)} ms (${(now - ACTIVATION_CLOCK.codeLoaded).toFixed(1)} ms since the code loaded)`);
 }
 
 function registerCommands(scope: DisposableStore, ensureStarted: () => Promise<void>, handlers: CommandHandlers): void {
@@ -71,7 +91,7 @@ function registerCommands(scope: DisposableStore, ensureStarted: () => Promise<v
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
           // Every command needs the daemon; the first one run in a non-project window starts it.
-          if (id !== 'runlens.showDaemonLog' && id !== 'runlens.openConfig') await ensureStarted();
+          if (id !== 'runlens.showDaemonLog' && id !== 'runlens.openConfig' && id !== 'runlens.setClickHousePassword') await ensureStarted();
           await handlers[id](...args);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

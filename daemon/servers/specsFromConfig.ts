@@ -12,8 +12,14 @@ import type { HealthSpec, ServerSpec } from './spec';
 
 export const DEFAULT_STOP_GRACE_MS = 5_000;
 
+/** `RUNLENS_HEALTH_INTERVAL_MS` (the extension's `runlens.health.intervalMs`), read once at daemon start. */
+function defaultInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.RUNLENS_HEALTH_INTERVAL_MS);
+  return Number.isInteger(ms) && ms >= 500 ? ms : 10_000;
+}
+
 export const DEFAULT_HEALTH: Omit<HealthSpec, 'path' | 'port'> = {
-  intervalMs: 10_000,
+  intervalMs: defaultInterval(),
   timeoutMs: 3_000,
   startupTimeoutMs: 60_000,
   failureThreshold: 3,

@@ -27,7 +27,8 @@ export class LogStreams implements vscode.Disposable {
   private readonly bySubscription = new Map<number, Stream>();
   private readonly scope = new DisposableStore();
 
-  constructor(private readonly client: DaemonClient, private readonly backlog = 1000) {
+  /** `backlog`: recent lines a view starts with; read on each subscribe, so a new value applies to the next view. */
+  constructor(private readonly client: DaemonClient, private readonly backlog: () => number = () => 1000) {
     this.scope.add(client.onNotification(LogLinesNotification, (p) => this.deliver(p.subscriptionId, p.lines, p.skipped ?? 0)));
     this.scope.add(client.onDidChangeState((s) => {
       if (s.kind !== 'connected') return;
@@ -80,7 +81,7 @@ export class LogStreams implements vscode.Disposable {
     };
     if (upTo === undefined) release([]);
     else {
-      this.client.request(LogsGetRequest, { serverId, tail: this.backlog, before: upTo + 1 }).then(
+      this.client.request(LogsGetRequest, { serverId, tail: this.backlog(), before: upTo + 1 }).then(
         (page) => release(page.lines),
         () => release([]),
       );
@@ -90,7 +91,7 @@ export class LogStreams implements vscode.Disposable {
 
   private async subscribe(stream: Stream): Promise<void> {
     try {
-      const params = stream.lastSeq === undefined ? { serverId: stream.serverId, tail: this.backlog } : { serverId: stream.serverId, since: stream.lastSeq };
+      const params = stream.lastSeq === undefined ? { serverId: stream.serverId, tail: this.backlog() } : { serverId: stream.serverId, since: stream.lastSeq };
       const { subscriptionId } = await this.client.request(LogsSubscribeRequest, params);
       if (!this.streams.has(stream.serverId)) return;
       stream.subscriptionId = subscriptionId;

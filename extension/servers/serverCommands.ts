@@ -24,7 +24,10 @@ export interface ServerCommandDeps {
   folders: () => readonly string[];
 }
 
-type ServerHandlers = Omit<CommandHandlers, 'runlens.showDaemonLog' | 'runlens.restartDaemon'>;
+type ServerCommandId =
+  | 'runlens.startServer' | 'runlens.stopServer' | 'runlens.restartServer' | 'runlens.startAll' | 'runlens.stopAll'
+  | 'runlens.showLogs' | 'runlens.followLogs' | 'runlens.openInBrowser' | 'runlens.serverActions' | 'runlens.openConfig';
+type ServerHandlers = Pick<CommandHandlers, ServerCommandId>;
 
 /** Accepts a server id (status bar links), a tree item holding a server, or nothing. */
 function argServer(store: ServerStore, arg: unknown): ServerInfo | undefined {
@@ -33,7 +36,7 @@ function argServer(store: ServerStore, arg: unknown): ServerInfo | undefined {
   return undefined;
 }
 
-async function pickServer(store: ServerStore, arg: unknown, title: string, filter: (s: ServerInfo) => boolean = () => true): Promise<ServerInfo | undefined> {
+export async function pickServer(store: ServerStore, arg: unknown, title: string, filter: (s: ServerInfo) => boolean = () => true): Promise<ServerInfo | undefined> {
   const given = argServer(store, arg);
   if (given) return given;
   const candidates = store.list().filter(filter);

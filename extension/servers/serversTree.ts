@@ -6,10 +6,24 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../shared/format';
+import type { BuildRecord, BuildStatus } from '../../shared/protocol/builds';
 import type { ServerInfo, ServerStatus } from '../../shared/protocol/servers';
+import type { BuildStore } from '../builds/buildStore';
+import { describeBuild } from '../builds/buildCommands';
 import type { ServerStore } from './serverStore';
 
-export type Node = { kind: 'project'; dir: string } | { kind: 'server'; server: ServerInfo };
+export type Node = { kind: 'project'; dir: string } | { kind: 'server'; server: ServerInfo } | { kind: 'build'; build: BuildRecord; serverId: string };
+
+/** Builds listed under each server: the latest few of its project, for rollback and their logs. */
+const BUILDS_SHOWN = 3;
+
+const BUILD_ICONS: Record<BuildStatus, [string, string | undefined]> = {
+  queued: ['watch', undefined],
+  running: ['sync~spin', undefined],
+  succeeded: ['package', 'testing.iconPassed'],
+  failed: ['error', 'errorForeground'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+};
 
 const ICONS: Record<ServerStatus, [string, string | undefined]> = {
   running: ['pass-filled', 'testing.iconPassed'],
@@ -24,14 +38,14 @@ const ICONS: Record<ServerStatus, [string, string | undefined]> = {
 export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly store: ServerStore) {
-    this.sub = store.onDidChange(() => this.changed.fire(undefined));
+  constructor(private readonly store: ServerStore, private readonly builds: BuildStore) {
+    this.subs = [store.onDidChange(() => this.changed.fire(undefined)), builds.onDidChange(() => this.changed.fire(undefined))];
   }
 
   dispose(): void {
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
 
@@ -44,7 +58,12 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       return dirs.map((dir) => ({ kind: 'project', dir }));
     }
     if (node.kind === 'project') return servers.filter((s) => s.projectDir === node.dir).map((server) => ({ kind: 'server', server }));
+    if (node.kind === 'server') return this.latestBuilds(node.server).map((build) => ({ kind: 'build', build, serverId: node.server.id }));
     return [];
+  }
+
+  private latestBuilds(s: ServerInfo): BuildRecord[] {
+    return this.builds.list(s.projectDir).slice(0, BUILDS_SHOWN);
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -54,8 +73,10 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       item.tooltip = node.dir;
       return item;
     }
+    if (node.kind === 'build') return buildItem(node.build, node.serverId);
     const s = node.server;
-    const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.None);
+    const hasBuilds = this.latestBuilds(s).length > 0;
+    const item = new vscode.TreeItem(s.name, hasBuilds ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const [icon, color] = ICONS[s.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = describe(s);
@@ -66,6 +87,19 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     item.accessibilityInformation = { label: `${s.name}, ${s.status}${s.port ? `, port ${s.port}` : ''}` };
     return item;
   }
+}
+
+function buildItem(b: BuildRecord, serverId: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(`build ${b.id}`, vscode.TreeItemCollapsibleState.None);
+  const [icon, color] = BUILD_ICONS[b.status];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.description = describeBuild(b);
+  item.tooltip = b.failure ? `${b.failure.step} failed: ${b.failure.message}` : `${b.status}; click for its log`;
+  item.contextValue = `build.${b.status}`;
+  // The same build shows under every server of its project: the id keeps tree items apart.
+  item.id = `${serverId}/${b.id}`;
+  item.command = { command: 'runlens.showBuildLog', title: 'Show Build Log', arguments: [b.id] };
+  return item;
 }
 
 function describe(s: ServerInfo): string {
