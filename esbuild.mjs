@@ -33,7 +33,11 @@ const builds = [
   { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...node, entryPoints: ['daemon/main.ts'], outfile: 'dist/daemon.js' },
   { ...node, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/cli.js' },
-  { ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: webviewEntries, outdir: 'dist/webviews' },
+  // Panels import their CSS (codicons, uPlot, their own); esbuild writes it beside the script, fonts as files.
+  {
+    ...common, platform: 'browser', target: 'chrome120', format: 'iife', entryPoints: webviewEntries, outdir: 'dist/webviews',
+    loader: { '.ttf': 'file' }, assetNames: '[name]',
+  },
 ];
 
 // The daemon's local store loads sql.js's WebAssembly from beside the bundle (see

@@ -14,6 +14,8 @@ export const COMMANDS = {
   'runlens.openInBrowser': 'Open in Browser',
   'runlens.serverActions': 'Server Actions…',
   'runlens.openConfig': 'Open runlens.json',
+  'runlens.openTraces': 'Open Traces',
+  'runlens.openMetrics': 'Open Metrics',
   'runlens.build': 'Build',
   'runlens.cancelBuild': 'Cancel Build',
   'runlens.startFromBuild': 'Start From Build…',

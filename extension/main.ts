@@ -15,6 +15,7 @@ import { StartBehaviour } from './startBehaviour';
 import { COMMAND_CATEGORY, COMMANDS, type CommandHandlers, type CommandId } from './commands';
 import { DaemonClient } from './daemonClient';
 import { DisposableStore } from './disposables';
+import { Panels } from './panels/panels';
 import { LogChannels } from './logs/logChannels';
 import { LogStreams } from './logs/logStreams';
 import { CrashNotifier } from './servers/crashNotifier';
@@ -43,6 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const store = scope.add(new ServerStore(client, folders));
   const streams = scope.add(new LogStreams(client, () => current().logBufferLines));
   const channels = scope.add(new LogChannels(streams));
+  // Registers the panels' serializers now, so panels open before a reload come back with it.
+  const panels = scope.add(new Panels({ client, store, log, extensionUri: context.extensionUri, runlensHome: client.paths.home }));
   scope.add(new CrashNotifier(store));
   scope.add(new StartBehaviour(client, store, channels, current, log));
   scope.add(new ConfigDiagnostics());
@@ -58,6 +61,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const serverHandlers = serverCommandHandlers({ client, store, channels, streams, folders });
   registerCommands(scope, ensureStarted, {
     ...serverHandlers,
+    'runlens.openTraces': () => panels.openTraces(),
+    'runlens.openMetrics': () => panels.openMetrics(),
     ...builds.handlers,
     'runlens.setClickHousePassword': () => settings.askPassword(),
     'runlens.showDaemonLog': async () => {

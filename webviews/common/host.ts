@@ -1,7 +1,9 @@
 /**
  * The webview side of the host connection: VS Code's `acquireVsCodeApi`, typed, with every incoming
- * message checked before use. Panels share this; each declares its own message types in `shared/`.
+ * message parsed before use. A malformed message is logged and ignored. Panels share this; each
+ * declares its message types and parsers in `shared/webview/`.
  */
+import { tryParse } from '../../shared/webview/check';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;
@@ -18,15 +20,15 @@ export interface Host<In, Out, S> {
   saveState(state: S): void;
 }
 
-/** `isMessage` rejects anything that is not a well-formed message for this panel. */
-export function connectHost<In, Out, S>(isMessage: (value: unknown) => value is In): Host<In, Out, S> {
+/** `parse` throws on anything that is not a well-formed message for this panel. */
+export function connectHost<In, Out, S>(parse: (value: unknown) => In): Host<In, Out, S> {
   const api = acquireVsCodeApi<S>();
   return {
     post: (message) => api.postMessage(message),
     onMessage(handler) {
       window.addEventListener('message', (event: MessageEvent<unknown>) => {
-        if (isMessage(event.data)) handler(event.data);
-        else console.warn('runlens: ignored a malformed message from the host', event.data);
+        const message = tryParse(parse, event.data, (problem) => console.warn(`runlens: ignored a message from the host: ${problem}`));
+        if (message !== undefined) handler(message);
       });
     },
     state: () => api.getState(),

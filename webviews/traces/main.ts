@@ -1,20 +1,87 @@
 /**
- * The traces panel (browser side). It announces itself to the host and renders the empty state
- * until traces arrive; the list and waterfall plug in here.
+ * The traces panel (browser side): the trace list and, once a trace is opened, its waterfall. State
+ * (filters, live, the open trace) is saved with `setState`, so the panel comes back as it was after
+ * a reload; the host's serializer hands the same state to the new panel.
  */
+import '@vscode/codicons/dist/codicon.css';
+import '../common/panel.css';
+import './traces.css';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { DEFAULT_FILTER, parseTracesToWebview, type TracesPanelState, type TracesToHost, type TracesToWebview } from '../../shared/webview/traces';
 import { connectHost } from '../common/host';
+import { TraceList } from './traceList';
+import { TraceView } from './traceView';
 
-type FromHost = { type: 'empty'; message: string };
-type ToHost = { type: 'ready' };
+const host = connectHost<TracesToWebview, TracesToHost, TracesPanelState>(parseTracesToWebview);
+const saved = host.state();
+let state: TracesPanelState = saved ?? { filter: DEFAULT_FILTER, live: true };
+const root = document.getElementById('root') as HTMLElement;
 
-function isFromHost(value: unknown): value is FromHost {
-  const v = value as Partial<FromHost> | null;
-  return typeof v === 'object' && v !== null && v.type === 'empty' && typeof v.message === 'string';
-}
+const save = (change: Partial<TracesPanelState>) => {
+  state = { ...state, ...change };
+  host.saveState(state);
+};
 
-const host = connectHost<FromHost, ToHost, unknown>(isFromHost);
-host.onMessage((msg) => {
-  const root = document.getElementById('root');
-  if (root) root.textContent = msg.message;
+const list = new TraceList(state.filter, state.live, {
+  query(filter, cursor) {
+    save({ filter });
+    host.post({ type: 'listTraces', filter, cursor });
+  },
+  open(traceId) {
+    host.post({ type: 'openTrace', traceId });
+  },
+  setLive(live) {
+    save({ live });
+    host.post({ type: 'setLive', live });
+  },
 });
+
+const view = new TraceView({
+  back() {
+    save({ selectedTraceId: undefined });
+    view.element.hidden = true;
+    list.element.hidden = false;
+    (list.element.querySelector('[data-trace-id]') as HTMLElement | null)?.focus();
+  },
+  openSource(traceId, spanId) {
+    host.post({ type: 'openSource', traceId, spanId });
+  },
+});
+
+root.replaceChildren(list.element, view.element);
+
+host.onMessage((msg) => {
+  switch (msg.type) {
+    case 'init':
+      list.setServers(msg.servers);
+      list.query();
+      if (state.selectedTraceId) host.post({ type: 'openTrace', traceId: state.selectedTraceId });
+      break;
+    case 'traces':
+      list.showPage(msg.items, msg.cursor, msg.nextCursor, msg.live);
+      break;
+    case 'trace': {
+      const started = performance.now();
+      save({ selectedTraceId: msg.traceId });
+      list.element.hidden = true;
+      view.element.hidden = false;
+      view.show(msg.traceId, msg.spans, msg.logs);
+      view.focus();
+      // The bench and the e2e test read this: how long the first render of this trace took.
+      document.body.dataset.traceRendered = `${msg.traceId}:${(performance.now() - started).toFixed(1)}`;
+      break;
+    }
+    case 'sourceResult':
+      if (!msg.ok) view.showNotice(msg.message, false);
+      break;
+    case 'error':
+      if (view.element.hidden) list.showError(msg.message);
+      else view.showNotice(msg.message, false);
+      break;
+  }
+});
+
 host.post({ type: 'ready' });

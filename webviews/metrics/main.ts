@@ -1,0 +1,121 @@
+/**
+ * The metrics panel (browser side): a server and range picker, then charts of CPU, memory, request
+ * rate, error rate and latency percentiles of that server, and one app metric picked by name.
+ * Clicking the latency chart opens the slowest traces of that bucket in the traces panel.
+ */
+import '@vscode/codicons/dist/codicon.css';
+import 'uplot/dist/uPlot.min.css';
+import '../common/panel.css';
+import './metrics.css';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { SeriesPoint } from '../../shared/telemetry/query';
+import {
+  APP_AGGREGATIONS, parseMetricsToWebview, type AppAggregation, type MetricsPanelState, type MetricsQuery, type MetricsToHost, type MetricsToWebview,
+} from '../../shared/webview/metrics';
+import { TIME_RANGES, type ServerOption } from '../../shared/webview/traces';
+import { formatBytes, formatDuration, h } from '../common/dom';
+import { connectHost } from '../common/host';
+import { Chart } from './charts';
+
+type Field = HTMLElement & { value: string };
+
+const host = connectHost<MetricsToWebview, MetricsToHost, MetricsPanelState>(parseMetricsToWebview);
+let query: Partial<MetricsQuery> = host.state()?.query ?? { range: '15m', appAggregation: 'avg' };
+let bucketMs = 60_000;
+let loaded = false;
+
+const charts = {
+  cpu: new Chart({ id: 'cpu', title: 'CPU', lines: [{ label: 'CPU', color: '--vscode-charts-blue', fallback: '#3794ff' }], format: (v) => `${v.toFixed(1)}%` }),
+  memory: new Chart({ id: 'memory', title: 'Memory (RSS)', lines: [{ label: 'RSS', color: '--vscode-charts-purple', fallback: '#b180d7' }], format: formatBytes }),
+  rate: new Chart({ id: 'rate', title: 'Requests per second', lines: [{ label: 'req/s', color: '--vscode-charts-green', fallback: '#89d185' }], format: (v) => v.toFixed(2) }),
+  errors: new Chart({ id: 'errors', title: 'Error rate', lines: [{ label: 'errors', color: '--vscode-charts-red', fallback: '#f14c4c' }], format: (v) => `${v.toFixed(1)}%` }),
+  latency: new Chart({
+    id: 'latency', title: 'Latency (click a point for its slowest traces)', format: formatDuration,
+    lines: [
+      { label: 'p50', color: '--vscode-charts-blue', fallback: '#3794ff' },
+      { label: 'p95', color: '--vscode-charts-orange', fallback: '#d18616' },
+      { label: 'p99', color: '--vscode-charts-red', fallback: '#f14c4c' },
+    ],
+    onPick: (x) => {
+      if (query.serverId) host.post({ type: 'openSlowTraces', serverId: query.serverId, fromMs: x * 1000, toMs: x * 1000 + bucketMs });
+    },
+  }),
+  app: new Chart({ id: 'app', title: 'App metric', lines: [{ label: 'value', color: '--vscode-charts-yellow', fallback: '#cca700' }], format: (v) => String(Math.round(v * 100) / 100) }),
+};
+
+const serverHolder = h('span', {});
+const status = h('span', { class: 'muted metrics-status', role: 'status' });
+const range = h('vscode-single-select', { 'aria-label': 'Time range' }) as Field;
+for (const r of TIME_RANGES) if (r !== 'custom') range.append(h('vscode-option', { value: r, selected: r === query.range }, `Last ${r}`));
+range.addEventListener('change', () => send({ range: range.value as MetricsQuery['range'] }));
+const appName = h('vscode-textfield', { placeholder: 'App metric name, e.g. http.server.requests', 'aria-label': 'App metric name' }) as Field;
+appName.value = query.appMetric ?? '';
+let typing: ReturnType<typeof setTimeout> | undefined;
+appName.addEventListener('input', () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => send({ appMetric: appName.value.trim() || undefined }), 400);
+});
+const agg = h('vscode-single-select', { 'aria-label': 'Aggregation' }) as Field;
+for (const a of APP_AGGREGATIONS) agg.append(h('vscode-option', { value: a, selected: a === query.appAggregation }, a));
+agg.addEventListener('change', () => send({ appAggregation: agg.value as AppAggregation }));
+
+const grid = h('div', { class: 'charts' }, ...Object.values(charts).map((c) => c.element));
+(document.getElementById('root') as HTMLElement).replaceChildren(
+  h('div', { class: 'metrics-bar' }, serverHolder, range, appName, agg, status), grid);
+new ResizeObserver(() => {
+  const width = (grid.firstElementChild as HTMLElement | null)?.clientWidth ?? 600;
+  for (const c of Object.values(charts)) c.resize(width);
+}).observe(grid);
+
+function send(change: Partial<MetricsQuery>): void {
+  query = { ...query, ...change };
+  if (!query.serverId || !query.range || !query.appAggregation) return;
+  const full = query as MetricsQuery;
+  host.saveState({ query: full });
+  status.textContent = 'Loading…';
+  host.post({ type: 'query', query: full });
+}
+
+function setServers(servers: ServerOption[]): void {
+  if (!query.serverId || !servers.some((s) => s.id === query.serverId)) query.serverId = servers[0]?.id;
+  const select = h('vscode-single-select', { 'aria-label': 'Server' }) as Field;
+  for (const s of servers) select.append(h('vscode-option', { value: s.id, selected: s.id === query.serverId }, s.label));
+  select.addEventListener('change', () => send({ serverId: select.value }));
+  serverHolder.replaceChildren(servers.length ? select : h('span', { class: 'muted' }, 'No servers yet: start one to see its metrics.'));
+}
+
+/** Puts series on one x axis (bucket starts, in seconds); buckets a series lacks are gaps. */
+function align(xsMs: number[], series: Map<number, number>[]): [number[], (number | null)[][]] {
+  return [xsMs.map((t) => t / 1000), series.map((m) => xsMs.map((t) => m.get(t) ?? null))];
+}
+
+const byTime = (points: SeriesPoint[], scale = 1) => new Map(points.map((p) => [p.t, p.v * scale]));
+
+host.onMessage((msg) => {
+  if (msg.type === 'init') {
+    // Server list updates come with every state change: query again only when the pick changed.
+    const before = query.serverId;
+    setServers(msg.servers);
+    if (query.serverId !== before || !loaded) send({});
+    loaded = true;
+  } else if (msg.type === 'series') {
+    bucketMs = msg.bucketMs;
+    status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    const timeline = (pts: { t: number }[]) => [...new Set(pts.map((p) => p.t))].sort((a, b) => a - b);
+    charts.cpu.setData(...align(timeline(msg.cpu), [byTime(msg.cpu, 100)]));
+    charts.memory.setData(...align(timeline(msg.rss), [byTime(msg.rss)]));
+    const red = timeline(msg.red);
+    const perSecond = 1000 / msg.bucketMs;
+    charts.rate.setData(...align(red, [new Map(msg.red.map((p) => [p.t, p.requests * perSecond]))]));
+    charts.errors.setData(...align(red, [new Map(msg.red.map((p) => [p.t, p.requests ? (100 * p.errors) / p.requests : 0]))]));
+    charts.latency.setData(...align(red, ['p50Ms', 'p95Ms', 'p99Ms'].map((k) => new Map(msg.red.map((p) => [p.t, p[k as 'p50Ms']])))));
+    charts.app.element.hidden = !msg.app;
+    if (msg.app) charts.app.setData(...align(timeline(msg.app.points), [byTime(msg.app.points)]));
+  } else {
+    status.textContent = msg.message;
+  }
+});
+
+host.post({ type: 'ready' });

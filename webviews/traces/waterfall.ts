@@ -1,0 +1,252 @@
+/**
+ * The waterfall: one row per visible span (name with depth indentation and a twisty, then a duration
+ * bar on the trace's time axis). Virtualised: a spacer gives the scroll height and a small pool of
+ * row elements is moved into the viewport on scroll, so a 10,000-span trace keeps a screenful of
+ * rows in the DOM. Keyboard: arrows move and collapse/expand, Enter opens the span's source, `n`/`N`
+ * next/previous error; the tree follows the ARIA treeview pattern with `aria-activedescendant`.
+ */
+import { formatDuration, h, icon } from '../common/dom';
+import type { SpanNode, SpanTree } from './spanTree';
+
+export const ROW_HEIGHT = 22;
+const OVERSCAN = 8;
+
+export interface WaterfallEvents {
+  select(node: SpanNode): void;
+  openSource(node: SpanNode): void;
+}
+
+interface Row {
+  el: HTMLElement;
+  twisty: HTMLElement;
+  name: HTMLElement;
+  flags: HTMLElement;
+  bar: HTMLElement;
+  label: HTMLElement;
+  node?: SpanNode;
+  /** What the row shows now, to skip writes that would change nothing. */
+  key?: string;
+}
+
+export class Waterfall {
+  readonly element: HTMLElement;
+  private readonly viewport: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly axis: HTMLElement;
+  private rows: Row[] = [];
+  private tree: SpanTree | undefined;
+  private selected: SpanNode | undefined;
+  private matches = new Set<SpanNode>();
+  /** The part of the trace on screen, in ms since its start (zoom). */
+  private window = { from: 0, to: 1 };
+  private frame = 0;
+  private axisKey = '';
+
+  constructor(private readonly events: WaterfallEvents) {
+    this.axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' });
+    this.spacer = h('div', { class: 'wf-spacer' });
+    this.viewport = h('div', { class: 'wf-viewport', tabindex: 0, role: 'tree', 'aria-label': 'Spans' }, this.spacer);
+    this.element = h('div', { class: 'waterfall' }, this.axis, this.viewport);
+    this.viewport.addEventListener('scroll', () => this.schedule());
+    this.viewport.addEventListener('keydown', (e) => this.onKey(e));
+    this.viewport.addEventListener('click', (e) => this.onClick(e));
+    new ResizeObserver(() => this.schedule()).observe(this.viewport);
+  }
+
+  show(tree: SpanTree): void {
+    this.tree = tree;
+    this.selected = undefined;
+    this.matches = new Set();
+    this.window = { from: 0, to: Math.max(tree.durationMs, 0.001) };
+    this.axisKey = '';
+    for (const row of this.rows) {
+      row.node = undefined;
+      row.key = undefined;
+    }
+    this.viewport.scrollTop = 0;
+    this.render();
+  }
+
+  get selection(): SpanNode | undefined {
+    return this.selected;
+  }
+
+  setMatches(matches: Set<SpanNode>): void {
+    this.matches = matches;
+    this.render();
+  }
+
+  /** Zooms the time axis: `factor` < 1 zooms in around the selection (or the middle). */
+  zoom(factor: number | 'reset'): void {
+    if (!this.tree) return;
+    const full = Math.max(this.tree.durationMs, 0.001);
+    if (factor === 'reset') this.window = { from: 0, to: full };
+    else {
+      const centre = this.selected ? (this.selected.start + this.selected.end) / 2 : (this.window.from + this.window.to) / 2;
+      const width = Math.min(full, Math.max(full / 10_000, (this.window.to - this.window.from) * factor));
+      const from = Math.min(Math.max(0, centre - width / 2), full - width);
+      this.window = { from, to: from + width };
+    }
+    this.render();
+  }
+
+  /** Selects `node`, expanding its ancestors and scrolling it into view. */
+  select(node: SpanNode, focus = false): void {
+    if (!this.tree) return;
+    const index = this.tree.reveal(node);
+    this.selected = node;
+    const top = index * ROW_HEIGHT;
+    const vh = this.viewport.clientHeight;
+    if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.viewport.scrollTop + vh) this.viewport.scrollTop = top + ROW_HEIGHT - vh;
+    this.render();
+    if (focus) this.viewport.focus();
+    this.events.select(node);
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  /** Draws the rows in view; cheap enough to run on every scroll frame. */
+  render(): void {
+    const tree = this.tree;
+    if (!tree) return;
+    const total = tree.visible.length;
+    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const count = Math.min(total - first, Math.ceil((this.viewport.clientHeight || 600) / ROW_HEIGHT) + 2 * OVERSCAN);
+    while (this.rows.length < count) this.rows.push(this.makeRow());
+    for (let i = 0; i < this.rows.length; i++) {
+      const row = this.rows[i];
+      if (i < count) this.fill(row, tree.visible[first + i], first + i);
+      else if (row.node) {
+        row.el.hidden = true;
+        row.node = undefined;
+        row.key = undefined;
+      }
+    }
+    const active = this.selected && !this.hiddenByCollapse(this.selected) ? `span-${this.selected.span.spanId}` : undefined;
+    if (active) this.viewport.setAttribute('aria-activedescendant', active);
+    else this.viewport.removeAttribute('aria-activedescendant');
+    const axisKey = `${this.window.from}:${this.window.to}`;
+    if (axisKey !== this.axisKey) {
+      this.axisKey = axisKey;
+      this.renderAxis();
+    }
+  }
+
+  private hiddenByCollapse(node: SpanNode): boolean {
+    for (let p = node.parent; p; p = p.parent) if (this.tree?.isCollapsed(p)) return true;
+    return false;
+  }
+
+  private makeRow(): Row {
+    const twisty = h('span', { class: 'wf-twisty codicon' });
+    const name = h('span', { class: 'wf-name-text' });
+    const flags = h('span', { class: 'wf-flags' });
+    const label = h('span', { class: 'wf-bar-label' });
+    const bar = h('div', { class: 'wf-bar' });
+    const el = h('div', { class: 'wf-row', role: 'treeitem' },
+      h('div', { class: 'wf-name' }, twisty, name, flags), h('div', { class: 'wf-timeline' }, bar, label));
+    this.spacer.append(el);
+    return { el, twisty, name, flags, bar, label };
+  }
+
+  private fill(row: Row, node: SpanNode, index: number): void {
+    const tree = this.tree as SpanTree;
+    row.el.hidden = false;
+    row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    if (row.node !== node) {
+      row.node = node;
+      row.el.id = `span-${node.span.spanId}`;
+      row.el.dataset.spanId = node.span.spanId;
+      row.el.setAttribute('aria-level', String(node.depth + 1));
+      row.name.textContent = node.span.name;
+      row.name.title = node.span.name;
+      (row.name.parentElement as HTMLElement).style.paddingLeft = `${4 + node.depth * 14}px`;
+      row.flags.replaceChildren(
+        ...(node.error ? [icon('error', 'error')] : []),
+        ...(node.hasSource ? [h('button', { class: 'wf-source codicon codicon-go-to-file', title: 'Open source (Enter)', 'aria-label': 'Open source', tabindex: -1 })] : []),
+      );
+      row.label.textContent = formatDuration(node.end - node.start);
+    }
+    const hasChildren = node.children.length > 0;
+    const collapsed = hasChildren && tree.isCollapsed(node);
+    const selected = node === this.selected;
+    const span = this.window.to - this.window.from;
+    const left = ((node.start - this.window.from) / span) * 100;
+    const width = Math.max(((node.end - node.start) / span) * 100, 0.15);
+    // Scrolling refills rows every frame: write to the DOM only what changed.
+    const key = `${node.span.spanId}|${collapsed}|${selected}|${this.matches.has(node)}|${left}|${width}`;
+    if (row.key === key) return;
+    row.key = key;
+    row.twisty.className = `wf-twisty codicon ${hasChildren ? (collapsed ? 'codicon-chevron-right' : 'codicon-chevron-down') : ''}`;
+    if (hasChildren) row.el.setAttribute('aria-expanded', String(!collapsed));
+    else row.el.removeAttribute('aria-expanded');
+    row.el.setAttribute('aria-selected', String(selected));
+    row.el.className = ['wf-row', selected && 'selected', node.error && 'error', this.matches.has(node) && 'match', node.critical && 'critical'].filter(Boolean).join(' ');
+    row.bar.style.left = `${left}%`;
+    row.bar.style.width = `${width}%`;
+    row.label.style.left = `${Math.min(Math.max(left + width, 0), 92)}%`;
+  }
+
+  private renderAxis(): void {
+    const span = this.window.to - this.window.from;
+    const ticks = 5;
+    const labels: HTMLElement[] = [h('span', { class: 'wf-axis-name' }, 'Span')];
+    const scale = h('div', { class: 'wf-axis-scale' });
+    for (let i = 0; i <= ticks; i++) {
+      const tick = h('span', { class: 'wf-tick' }, formatDuration(this.window.from + (span * i) / ticks));
+      tick.style.left = `${(i / ticks) * 100}%`;
+      scale.append(tick);
+    }
+    this.axis.replaceChildren(...labels, scale);
+  }
+
+  private onClick(e: MouseEvent): void {
+    const target = e.target as HTMLElement;
+    const rowEl = target.closest<HTMLElement>('.wf-row');
+    const node = rowEl?.dataset.spanId ? this.tree?.byId.get(rowEl.dataset.spanId) : undefined;
+    if (!node || !this.tree) return;
+    if (target.classList.contains('wf-twisty')) {
+      this.tree.setCollapsed(node, !this.tree.isCollapsed(node));
+      this.render();
+      return;
+    }
+    this.select(node, true);
+    if (target.classList.contains('wf-source')) this.events.openSource(node);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const tree = this.tree;
+    if (!tree || tree.visible.length === 0) return;
+    const at = this.selected ? tree.visible.indexOf(this.selected) : -1;
+    const page = Math.max(1, Math.floor(this.viewport.clientHeight / ROW_HEIGHT) - 1);
+    const go = (i: number) => this.select(tree.visible[Math.max(0, Math.min(tree.visible.length - 1, i))]);
+    const node = this.selected;
+    switch (e.key) {
+      case 'ArrowDown': go(at + 1); break;
+      case 'ArrowUp': go(at - 1); break;
+      case 'PageDown': go(at + page); break;
+      case 'PageUp': go(at - page); break;
+      case 'Home': go(0); break;
+      case 'End': go(tree.visible.length - 1); break;
+      case 'ArrowRight':
+        if (node && node.children.length > 0 && tree.isCollapsed(node)) { tree.setCollapsed(node, false); this.render(); }
+        else if (node?.children[0]) this.select(node.children[0]);
+        break;
+      case 'ArrowLeft':
+        if (node && node.children.length > 0 && !tree.isCollapsed(node)) { tree.setCollapsed(node, true); this.render(); }
+        else if (node?.parent) this.select(node.parent);
+        break;
+      case 'Enter': if (node) this.events.openSource(node); break;
+      default: return;
+    }
+    e.preventDefault();
+  }
+}
