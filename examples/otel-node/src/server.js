@@ -3,16 +3,15 @@
 import http from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { callerSource } from './source.js';
 import { logger, meter, shutdownTelemetry, tracer } from './telemetry.js';
 
 const port = Number(process.env.PORT) || 3000;
 const requests = meter.createCounter('http.server.requests', { description: 'Requests served' });
 const duration = meter.createHistogram('http.server.request.duration', { unit: 'ms', description: 'Request duration' });
 
-/** Runs `fn` in a span named `name` that records where the calling code is. */
+/** Runs `fn` in a span named `name`; the code-source processor records where the caller is. */
 function traced(name, fn) {
-  return tracer.startActiveSpan(name, { attributes: callerSource(2) }, async (span) => {
+  return tracer.startActiveSpan(name, async (span) => {
     try {
       return await fn(span);
     } catch (err) {

@@ -1,4 +1,5 @@
-// OpenTelemetry setup: the Node SDK with OTLP/HTTP exporters for traces, metrics and logs. The
+// OpenTelemetry setup: the Node SDK with OTLP/HTTP exporters for traces, metrics and logs, and the
+// code-source span processor. The
 // exporters read OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318) and the SDK reads
 // OTEL_SERVICE_NAME; Runlens sets both when it starts the server.
 import { logs } from '@opentelemetry/api-logs';
@@ -9,11 +10,17 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { CodeSourceSpanProcessor } from './codeSource.js';
 
 const sdk = new NodeSDK({
   resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'otel-node' }),
-  traceExporter: new OTLPTraceExporter(),
+  // Source locations first (a processor's onStart runs while the span's caller is on the stack),
+  // then the exporter. `traced` in server.js wraps startActiveSpan: spans point at its callers.
+  spanProcessors: [
+    new CodeSourceSpanProcessor({ skipFunctions: ['traced'] }),
+    new tracing.BatchSpanProcessor(new OTLPTraceExporter()),
+  ],
   metricReaders: [
     new PeriodicExportingMetricReader({
       exporter: new OTLPMetricExporter(),
