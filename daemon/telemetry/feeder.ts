@@ -80,14 +80,17 @@ export class Feeder {
     this.pendingWake = false;
     const chunk = readSegments(this.opts.segmentsDir, from, this.opts.batchBytes ?? 4 * 1024 * 1024);
     if (chunk.next.segment === from.segment && chunk.next.offset === from.offset) return false;
-    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [] };
+    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanRefs: [] };
     for (const line of chunk.lines) {
       const rec = parseSegmentLine(line.text);
       if (typeof rec === 'string') {
         this.opts.quarantine.add({ source: `${this.opts.segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
         continue;
       }
-      if (rec.t === 'span') batch.spans.push(rec);
+      if (rec.t === 'span') {
+        batch.spans.push(rec);
+        batch.spanRefs!.push({ segment: line.segment, offset: line.offset, bytes: line.bytes });
+      }
       else if (rec.t === 'log') batch.logs.push(rec);
       else if (rec.t === 'metric') batch.metrics.push(rec);
       else batch.scores.push(rec);

@@ -5,6 +5,7 @@
  * last line is incomplete (the disk filled, the machine lost power) is never appended to again, so
  * a torn line stays alone and is quarantined instead of corrupting the next record.
  */
+import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TelemetryRecord } from '../../shared/telemetry/model';
@@ -116,8 +117,8 @@ function endsCleanly(file: string): boolean {
 }
 
 export interface SegmentChunk {
-  /** Complete lines, without their newline, with the byte offset each starts at. */
-  lines: { text: string; segment: number; offset: number }[];
+  /** Complete lines, without their newline, with the byte offset each starts at and its length. */
+  lines: { text: string; segment: number; offset: number; bytes: number }[];
   next: Checkpoint;
 }
 
@@ -142,9 +143,10 @@ export function readSegments(dir: string, from: Checkpoint, maxBytes: number): S
     const sealed = segments.some((s) => s > segment);
     const { text, consumed } = readLines(file, offset, maxBytes, sealed);
     let pos = offset;
-    for (const line of text) {
-      if (line.length > 0) lines.push({ text: line, segment, offset: pos });
-      pos += Buffer.byteLength(line, 'utf8') + 1;
+    for (const line of text.lines) {
+      const bytes = text.ascii ? line.length : Buffer.byteLength(line, 'utf8');
+      if (line.length > 0) lines.push({ text: line, segment, offset: pos, bytes });
+      pos += bytes + 1;
     }
     offset += consumed;
     const size = fs.statSync(file).size;
@@ -154,12 +156,12 @@ export function readSegments(dir: string, from: Checkpoint, maxBytes: number): S
   }
 }
 
-function readLines(file: string, offset: number, maxBytes: number, sealed: boolean): { text: string[]; consumed: number } {
+function readLines(file: string, offset: number, maxBytes: number, sealed: boolean): { text: { lines: string[]; ascii: boolean }; consumed: number } {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(maxBytes);
     const n = fs.readSync(fd, buf, 0, maxBytes, offset);
-    if (n === 0) return { text: [], consumed: 0 };
+    if (n === 0) return { text: { lines: [], ascii: true }, consumed: 0 };
     // Search only what was read: the rest of the buffer is uninitialized memory.
     let end = buf.subarray(0, n).lastIndexOf(0x0a) + 1;
     if (end === 0 && n > 0) {
@@ -167,14 +169,17 @@ function readLines(file: string, offset: number, maxBytes: number, sealed: boole
       // reject it) or the torn tail of a sealed segment.
       const size = fs.fstatSync(fd).size;
       if (n === maxBytes || (sealed && offset + n === size)) end = n;
-      else return { text: [], consumed: 0 };
+      else return { text: { lines: [], ascii: true }, consumed: 0 };
     } else if (sealed && end < n && offset + n === fs.fstatSync(fd).size) {
       end = n;
     }
-    const text = buf.toString('utf8', 0, end);
+    // Most telemetry is ASCII: decoding it as latin1 is a copy (and gives one-byte strings, which
+    // JSON.parse reads faster), where UTF-8 decoding was a quarter of the feeder's time.
+    const ascii = isAscii(buf.subarray(0, end));
+    const text = buf.toString(ascii ? 'latin1' : 'utf8', 0, end);
     const parts = text.split('\n');
     if (text.endsWith('\n')) parts.pop();
-    return { text: parts, consumed: end };
+    return { text: { lines: parts, ascii }, consumed: end };
   } finally {
     fs.closeSync(fd);
   }

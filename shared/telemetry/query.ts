@@ -152,6 +152,18 @@ export interface InsertBatch {
   logs: LogRecord[];
   metrics: MetricPoint[];
   scores: ScoreRecord[];
+  /**
+   * Where each span's line sits in the segments (same order as `spans`), when the batch was read
+   * from them: the local store indexes those lines instead of storing a second copy.
+   */
+  spanRefs?: SegmentRef[];
+}
+
+/** A line of a JSONL segment: its segment number, byte offset and length (without the newline). */
+export interface SegmentRef {
+  segment: number;
+  offset: number;
+  bytes: number;
 }
 
 /** A position in Runlens's own JSONL segments: everything before it is in the store. */

@@ -3,7 +3,15 @@
  * snapshotted atomically to `<state>/index/local.sqlite`. The checkpoint lives in the database, so
  * a snapshot always holds data and checkpoint of the same moment; after a crash the feeder resumes
  * from the snapshot's checkpoint and the idempotent inserts absorb the replay. Without a usable
- * snapshot the store starts empty and is rebuilt from the segments.
+ * snapshot the store starts empty and is rebuilt from the segments. Span records stay in the
+ * segments; the store indexes them (spanBodies.ts).
+ *
+ * Batches run inside one long transaction, each in its own savepoint (a failing batch leaves
+ * nothing behind), committed before a snapshot is written (and at least every 30 s). A commit
+ * copies every changed page into sql.js's in-memory file, growing it in small steps; per batch
+ * that cost more than the inserts themselves. Committing matters only to the snapshot: the
+ * connection sees its own uncommitted rows, so queries are never behind, and the page cache is
+ * sized to hold the whole index.
  */
 import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
@@ -17,23 +25,34 @@ import type { Logger } from '../../log';
 import { msToNs } from '../cursor';
 import { insertBatch } from './insert';
 import * as q from './queries';
-import { openDatabase, writeSnapshot } from './schema';
+import { needsRoom, openDatabase, reopenWithRoom, writeSnapshot, type OpenDb } from './schema';
+import { SpanBodies } from './spanBodies';
 
 export interface LocalStoreOptions {
   /** Snapshot file; without one the store lives in memory only (tests, benchmarks). */
   snapshotFile?: string;
   /** How often a changed database is snapshotted. */
   snapshotEveryMs?: number;
+  /** The JSONL segments directory: span records inserted with `spanRefs` are read from there. */
+  segmentsDir?: string;
   log: Logger;
 }
+
+const COMMIT_EVERY_MS = 30_000;
 
 export class LocalStore implements TelemetryStore {
   readonly backend = 'local' as const;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private snapshotBytes = 0;
+  private txStartedMs: number | undefined;
+  private readonly bodies: SpanBodies;
 
-  private constructor(private db: Database, private readonly opts: LocalStoreOptions) {
+  private db: Database;
+
+  private constructor(private open: OpenDb, private readonly opts: LocalStoreOptions) {
+    this.db = open.db;
+    this.bodies = new SpanBodies(opts.segmentsDir);
     if (opts.snapshotFile) {
       // Exporting the whole database is the costly part of an idle daemon; the segments are the
       // source of truth, so a longer interval only means a longer replay after a crash.
@@ -43,19 +62,44 @@ export class LocalStore implements TelemetryStore {
   }
 
   static async open(opts: LocalStoreOptions): Promise<LocalStore> {
-    const { db, rebuildReason } = await openDatabase(opts.snapshotFile);
+    const { rebuildReason, ...open } = await openDatabase(opts.snapshotFile);
     if (rebuildReason && opts.snapshotFile) {
       opts.log.warn(`local telemetry index: ${rebuildReason}; rebuilding it from the JSONL segments`);
       if (fs.existsSync(opts.snapshotFile) && !rebuildReason.startsWith('no snapshot')) {
         fs.renameSync(opts.snapshotFile, `${opts.snapshotFile}.bad`);
       }
     }
-    return new LocalStore(db, opts);
+    return new LocalStore(open, opts);
   }
 
   async insert(batch: InsertBatch, checkpoint: Checkpoint): Promise<void> {
-    insertBatch(this.db, batch, checkpoint);
+    if (this.txStartedMs === undefined) {
+      this.db.exec('BEGIN');
+      this.txStartedMs = Date.now();
+    }
+    this.db.exec('SAVEPOINT batch');
+    try {
+      insertBatch(this.db, this.bodies, batch, checkpoint);
+      this.db.exec('RELEASE batch');
+    } catch (err) {
+      this.db.exec('ROLLBACK TO batch; RELEASE batch');
+      throw err;
+    }
     this.dirty = true;
+    if (needsRoom(this.open)) {
+      this.commit();
+      this.open = reopenWithRoom(this.open);
+      this.db = this.open.db;
+    } else if (Date.now() - this.txStartedMs >= COMMIT_EVERY_MS) {
+      this.commit();
+    }
+  }
+
+  /** Ends the open transaction, if any. */
+  private commit(): void {
+    if (this.txStartedMs === undefined) return;
+    this.txStartedMs = undefined;
+    this.db.exec('COMMIT');
   }
 
   async checkpoint(): Promise<Checkpoint | undefined> {
@@ -67,7 +111,7 @@ export class LocalStore implements TelemetryStore {
     return q.listTraces(this.db, params);
   }
   async getTrace(params: GetTraceParams): Promise<GetTraceResult> {
-    return q.getTrace(this.db, params.traceId);
+    return q.getTrace(this.db, this.bodies, params.traceId);
   }
   async searchLogs(params: SearchLogsParams): Promise<Page<LogRecord>> {
     return q.searchLogs(this.db, params);
@@ -87,7 +131,7 @@ export class LocalStore implements TelemetryStore {
     const range = this.db.exec('SELECT min(start_ns) / 1000000, max(start_ns) / 1000000 FROM traces')[0]?.values[0];
     return {
       backend: 'local',
-      spans: one('SELECT count(*) FROM spans'),
+      spans: one('SELECT coalesce(sum(span_count), 0) FROM traces'),
       traces: one('SELECT count(*) FROM traces'),
       logs: one('SELECT count(*) FROM logs'),
       metrics: one('SELECT count(*) FROM metrics'),
@@ -100,8 +144,10 @@ export class LocalStore implements TelemetryStore {
 
   /** Drops whole traces older than the age limit, then the oldest traces beyond the span limit. */
   async applyRetention(policy: RetentionPolicy, nowMs: number): Promise<number> {
-    const before = Number(this.db.exec('SELECT count(*) FROM spans')[0]?.values[0]?.[0] ?? 0);
+    const spanCount = (): number => Number(this.db.exec('SELECT coalesce(sum(span_count), 0) FROM traces')[0]?.values[0]?.[0] ?? 0);
+    const before = spanCount();
     const cutoff = msToNs(nowMs - policy.maxAgeMs);
+    this.commit();
     this.db.exec('BEGIN');
     try {
       this.db.run('CREATE TEMP TABLE doomed AS SELECT trace_id FROM traces WHERE start_ns < ?', [cutoff]);
@@ -118,18 +164,18 @@ export class LocalStore implements TelemetryStore {
         stmt.free();
         add.free();
       }
-      this.db.run('DELETE FROM spans WHERE trace_id IN doomed');
+      this.db.run('DELETE FROM span_groups WHERE trace_id IN doomed');
       this.db.run('DELETE FROM traces WHERE trace_id IN doomed');
       this.db.run('DROP TABLE doomed');
       for (const t of ['logs', 'metrics', 'scores']) this.db.run(`DELETE FROM ${t} WHERE time_ns < ?`, [cutoff]);
       const minute = Math.floor((nowMs - policy.maxAgeMs) / 60_000);
-      for (const t of ['red_minute', 'red_hist']) this.db.run(`DELETE FROM ${t} WHERE minute < ?`, [minute]);
+      this.db.run('DELETE FROM red_minute WHERE minute < ?', [minute]);
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
     }
-    const removed = before - Number(this.db.exec('SELECT count(*) FROM spans')[0]?.values[0]?.[0] ?? 0);
+    const removed = before - spanCount();
     if (removed > 0) this.dirty = true;
     return removed;
   }
@@ -138,6 +184,8 @@ export class LocalStore implements TelemetryStore {
   snapshotIfDirty(): void {
     if (!this.dirty || !this.opts.snapshotFile) return;
     this.dirty = false;
+    // sql.js exports through SQLite's backup API, which waits for open write transactions.
+    this.commit();
     try {
       this.snapshotBytes = writeSnapshot(this.db, this.opts.snapshotFile);
     } catch (err) {
@@ -148,6 +196,7 @@ export class LocalStore implements TelemetryStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.commit();
     this.snapshotIfDirty();
     this.db.close();
   }

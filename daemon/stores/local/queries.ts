@@ -9,6 +9,9 @@ import type {
 import { clampLimit, decodeCursor, encodeCursor, msToNs } from '../cursor';
 import { aggregate, bucketStart } from '../series';
 import { quantileFromBuckets } from '../latency';
+import { parseHist } from './rollups';
+import type { SpanBodies, SpanEntry } from './spanBodies';
+import { cmpNs } from './traceSummary';
 
 type Row = Record<string, SqlValue>;
 
@@ -54,7 +57,7 @@ export function listTraces(db: Database, p: ListTracesParams): Page<TraceSummary
   if (p.minDurationMs !== undefined) add(where, args, 'duration_ns >= ?', p.minDurationMs * 1e6);
   if (p.maxDurationMs !== undefined) add(where, args, 'duration_ns <= ?', p.maxDurationMs * 1e6);
   if (p.attribute) {
-    where.push("trace_id IN (SELECT trace_id FROM spans WHERE CAST(json_extract(rec, '$.attributes.' || json_quote(?)) AS TEXT) = ?)");
+    where.push("trace_id IN (SELECT g.trace_id FROM span_groups g, json_each(g.attrs) e WHERE CAST(json_extract(e.value, '$.' || json_quote(?)) AS TEXT) = ?)");
     args.push(p.attribute.key, p.attribute.value);
   }
   const col = p.sort === 'duration' ? 'duration_ns' : 'start_ns';
@@ -66,11 +69,12 @@ export function listTraces(db: Database, p: ListTracesParams): Page<TraceSummary
   }
   const limit = clampLimit(p.limit);
   const dir = desc ? 'DESC' : 'ASC';
+  const index = col === 'start_ns' || !windowIsLarge(db, p) ? 'traces_start' : 'traces_duration';
   const rows = all(
     db,
     `SELECT trace_id, root_name, root_span_id, CAST(start_ns AS TEXT) AS s, CAST(end_ns AS TEXT) AS e,
        CAST(${col} AS TEXT) AS k, duration_ns, span_count, error_count, services, server_id
-     FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     FROM traces INDEXED BY ${index} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY ${col} ${dir}, trace_id ${dir} LIMIT ${limit + 1}`,
     args,
   );
@@ -78,23 +82,42 @@ export function listTraces(db: Database, p: ListTracesParams): Page<TraceSummary
     (r): TraceSummary => ({
       traceId: String(r.trace_id),
       rootName: String(r.root_name),
-      rootSpanId: (r.root_span_id as string | null) ?? undefined,
+      rootSpanId: r.root_span_id ? String(r.root_span_id) : undefined,
       startTimeUnixNano: String(r.s),
       endTimeUnixNano: String(r.e),
       durationMs: Number(r.duration_ns) / 1e6,
       spanCount: Number(r.span_count),
       errorCount: Number(r.error_count),
       services: r.services ? String(r.services).split(',').sort() : [],
-      serverId: (r.server_id as string | null) ?? undefined,
+      serverId: r.server_id ? String(r.server_id) : undefined,
     }),
   );
   const last = rows[limit - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ v: String(last.k), id: String(last.trace_id) }) : undefined };
 }
 
-export function getTrace(db: Database, traceId: string): GetTraceResult {
-  const rows = all(db, 'SELECT rec FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id', [traceId]);
-  return { traceId, spans: rows.map((r) => JSON.parse(String(r.rec)) as SpanRecord) };
+/**
+ * Sorted by duration, a page is cheapest read from the duration index, skipping traces outside
+ * the window, when the window holds many traces; from the start index and sorted, when it holds
+ * few. Counting up to a threshold through the start index decides which (a few ms at most).
+ */
+const FEW_TRACES = 5000;
+
+function windowIsLarge(db: Database, p: ListTracesParams): boolean {
+  const where: string[] = [];
+  const args: SqlValue[] = [];
+  timeBounds('start_ns', p, where, args);
+  const n = all(db, `SELECT count(*) AS n FROM (SELECT 1 FROM traces INDEXED BY traces_start ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ${FEW_TRACES})`, args)[0]?.n;
+  return Number(n) >= FEW_TRACES;
+}
+
+export function getTrace(db: Database, bodies: SpanBodies, traceId: string): GetTraceResult {
+  const rows = all(db, 'SELECT entries FROM span_groups WHERE trace_id = ? ORDER BY seq', [traceId]);
+  const entries: SpanEntry[] = [];
+  for (const r of rows) for (const e of JSON.parse(String(r.entries)) as SpanEntry[]) entries.push(e);
+  const spans = bodies.resolve(entries).filter((s): s is SpanRecord => s !== undefined);
+  spans.sort((a, b) => cmpNs(a.startTimeUnixNano, b.startTimeUnixNano) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+  return { traceId, spans };
 }
 
 export function searchLogs(db: Database, p: SearchLogsParams): Page<LogRecord> {
@@ -149,8 +172,7 @@ export function serverStats(db: Database, p: ServerStatsParams): ServerStatsResu
   const fromMin = Math.floor(p.fromMs / 60_000);
   const toMin = Math.ceil(p.toMs / 60_000);
   const args = [p.serverId, fromMin, toMin];
-  const counts = all(db, 'SELECT minute, requests, errors FROM red_minute WHERE server_key = ? AND minute >= ? AND minute < ?', args);
-  const hist = all(db, 'SELECT minute, bucket, n FROM red_hist WHERE server_key = ? AND minute >= ? AND minute < ?', args);
+  const counts = all(db, 'SELECT minute, requests, errors, hist FROM red_minute WHERE server_key = ? AND minute >= ? AND minute < ?', args);
   const key = (minute: number): number => (fromMin + Math.floor((minute - fromMin) / perBucket) * perBucket) * 60_000;
   const acc = new Map<number, { requests: number; errors: number; h: Map<number, number> }>();
   const at = (t: number) => acc.get(t) ?? acc.set(t, { requests: 0, errors: 0, h: new Map() }).get(t)!;
@@ -158,10 +180,7 @@ export function serverStats(db: Database, p: ServerStatsParams): ServerStatsResu
     const a = at(key(Number(r.minute)));
     a.requests += Number(r.requests);
     a.errors += Number(r.errors);
-  }
-  for (const r of hist) {
-    const a = at(key(Number(r.minute)));
-    a.h.set(Number(r.bucket), (a.h.get(Number(r.bucket)) ?? 0) + Number(r.n));
+    for (const [b, n] of parseHist(String(r.hist))) a.h.set(b, (a.h.get(b) ?? 0) + n);
   }
   const points = [...acc.entries()]
     .sort(([a], [b]) => a - b)

@@ -7,30 +7,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
--- One row per span; rec holds the full normalized record. rolled: counted in the rollups already.
-CREATE TABLE spans (
-  trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT NOT NULL, name TEXT NOT NULL,
-  kind INTEGER NOT NULL, status INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER,
-  service TEXT, server_id TEXT, rec TEXT NOT NULL, rolled INTEGER NOT NULL,
-  PRIMARY KEY (trace_id, span_id)) WITHOUT ROWID;
--- One row per trace, recomputed for every trace a batch touches: the trace list reads only this.
+-- Spans in groups, one row per trace and batch (spanIngest.ts): span ids (comma-separated), the
+-- JSON array of their entries (a segment reference [segment, offset, bytes] or the record inline,
+-- see spanBodies.ts) and the JSON array of their attributes, for the attribute filter.
+CREATE TABLE span_groups (
+  trace_id TEXT NOT NULL, seq INTEGER NOT NULL, ids TEXT NOT NULL, entries TEXT NOT NULL, attrs TEXT NOT NULL,
+  PRIMARY KEY (trace_id, seq)) WITHOUT ROWID;
+-- One row per trace, maintained at ingest (traceSummary.ts): the trace list reads only this. The
+-- indexes carry the primary key, so they also give the (value, trace_id) order pages use.
 CREATE TABLE traces (
-  trace_id TEXT PRIMARY KEY, root_name TEXT NOT NULL, root_span_id TEXT, start_ns INTEGER NOT NULL,
+  trace_id TEXT PRIMARY KEY, root_name TEXT NOT NULL, root_span_id TEXT NOT NULL, start_ns INTEGER NOT NULL,
   end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL, span_count INTEGER NOT NULL,
-  error_count INTEGER NOT NULL, services TEXT, server_id TEXT);
+  error_count INTEGER NOT NULL, services TEXT NOT NULL, server_id TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX traces_start ON traces (start_ns);
 CREATE INDEX traces_duration ON traces (duration_ns);
--- Requests per server and minute, and their latency histogram, maintained at ingest.
+-- Requests per server and minute with their latency histogram ("bucket:count,..."), rollups.ts.
 CREATE TABLE red_minute (
   server_key TEXT NOT NULL, minute INTEGER NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL,
-  PRIMARY KEY (server_key, minute)) WITHOUT ROWID;
-CREATE TABLE red_hist (
-  server_key TEXT NOT NULL, minute INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY (server_key, minute, bucket)) WITHOUT ROWID;
+  hist TEXT NOT NULL, PRIMARY KEY (server_key, minute)) WITHOUT ROWID;
 CREATE TABLE logs (
   id TEXT PRIMARY KEY, time_ns INTEGER NOT NULL, severity INTEGER NOT NULL, message TEXT NOT NULL,
   trace_id TEXT, source TEXT NOT NULL, server_id TEXT, rec TEXT NOT NULL);
@@ -62,8 +60,7 @@ function locateWasm(file: string): string {
   return require.resolve(`sql.js/dist/${file}`);
 }
 
-export interface OpenResult {
-  db: Database;
+export interface OpenResult extends OpenDb {
   /** Why the snapshot was not used, when it was not. */
   rebuildReason?: string;
 }
@@ -75,26 +72,84 @@ export async function openDatabase(snapshotFile: string | undefined): Promise<Op
     try {
       bytes = fs.readFileSync(snapshotFile);
     } catch {
-      return { db: fresh(SQL), rebuildReason: 'no snapshot yet' };
+      return { ...fresh(SQL), rebuildReason: 'no snapshot yet' };
     }
     try {
-      const db = new SQL.Database(bytes);
-      const problem = check(db);
-      if (!problem) return { db };
-      db.close();
-      return { db: fresh(SQL), rebuildReason: problem };
+      const open = openImage(SQL, bytes);
+      const problem = check(open.db);
+      if (!problem) {
+        tune(open.db);
+        return open;
+      }
+      open.db.close();
+      return { ...fresh(SQL), rebuildReason: problem };
     } catch (err) {
-      return { db: fresh(SQL), rebuildReason: `snapshot unreadable (${(err as Error).message})` };
+      return { ...fresh(SQL), rebuildReason: `snapshot unreadable (${(err as Error).message})` };
     }
   }
-  return { db: fresh(SQL) };
+  return fresh(SQL);
 }
 
-function fresh(SQL: SqlJsStatic): Database {
-  const db = new SQL.Database();
-  db.exec(DDL);
-  db.run('INSERT INTO meta VALUES (?, ?)', ['schema', String(SCHEMA_VERSION)]);
-  return db;
+/**
+ * Per-connection settings. The database file lives in sql.js's in-memory file system, so the
+ * rollback journal can live in memory too, and a page cache large enough for the whole index keeps
+ * random inserts from copying pages in and out of that file system.
+ */
+export function tune(db: Database): void {
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144');
+}
+
+/**
+ * sql.js keeps the database file in a typed array that grows by 12.5% at a time, copying the
+ * whole file on each step: growing to 50 MB that way took seconds here, longer than the inserts.
+ * So the file is opened with room to spare: the image followed by zeros (SQLite goes by the page
+ * count in the header and ignores the pages past it until it needs them; an export copies only
+ * the real pages). When the database nears the end of that room, the store reopens it from an
+ * export with as much room again as it has data (`needsRoom`, `reopenWithRoom`): the file is then
+ * copied about twice in all as it grows, not nine times. The room is real memory (sql.js copies
+ * the array it is given), so it starts small.
+ */
+const MIN_ROOM = 16 * 1024 * 1024;
+
+export interface OpenDb {
+  db: Database;
+  /** Bytes the database file can reach before sql.js has to grow it. */
+  capacity: number;
+  SQL: SqlJsStatic;
+}
+
+function openImage(SQL: SqlJsStatic, image: Uint8Array): OpenDb {
+  const padded = new Uint8Array(image.length + Math.max(MIN_ROOM, image.length));
+  padded.set(image);
+  const db = new SQL.Database(padded);
+  return { db, capacity: padded.length, SQL };
+}
+
+/** Whether the database has used most of its room. */
+export function needsRoom(open: OpenDb): boolean {
+  const pages = Number(open.db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
+  const size = Number(open.db.exec('PRAGMA page_size')[0]?.values[0]?.[0] ?? 4096);
+  return pages * size > open.capacity * 0.8;
+}
+
+/** Reopens a database (no transaction open) from its export, with room to grow. */
+export function reopenWithRoom(open: OpenDb): OpenDb {
+  const image = open.db.export();
+  open.db.close();
+  const next = openImage(open.SQL, image);
+  tune(next.db);
+  return next;
+}
+
+function fresh(SQL: SqlJsStatic): OpenDb {
+  const empty = new SQL.Database();
+  empty.exec(DDL);
+  empty.run('INSERT INTO meta VALUES (?, ?)', ['schema', String(SCHEMA_VERSION)]);
+  const image = empty.export();
+  empty.close();
+  const open = openImage(SQL, image);
+  tune(open.db);
+  return open;
 }
 
 /** Returns what is wrong with a loaded snapshot, or undefined when it can be used. */
