@@ -77,17 +77,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   });
 
-  const kinds = await Promise.all(folders().map((f) => detectProject(f)));
+  // Project detection and the connection run after activate() resolves: a round trip to the
+  // workbench (setContext) can take hundreds of milliseconds while the window is still loading,
+  // and nothing else waits for it (commands start the daemon themselves).
+  connectIfProject(folders(), log, ensureStarted).catch((err: unknown) => log.error(`project detection failed: ${String(err)}`));
+  const now = performance.now();
+  log.info(`activated in ${(now - activateCalled).toFixed(1)} ms (${(now - ACTIVATION_CLOCK.codeLoaded).toFixed(1)} ms since the code loaded)`);
+}
+
+async function connectIfProject(dirs: string[], log: vscode.LogOutputChannel, ensureStarted: () => Promise<void>): Promise<void> {
+  const kinds = await Promise.all(dirs.map((f) => detectProject(f)));
   const isProject = kinds.some((k) => k !== undefined);
-  await vscode.commands.executeCommand('setContext', 'runlens.isProject', isProject);
+  void vscode.commands.executeCommand('setContext', 'runlens.isProject', isProject);
   if (isProject) {
     log.info(`Runlens project found (${kinds.filter(Boolean).join(', ')}); connecting to the daemon`);
-    void ensureStarted();
+    await ensureStarted();
   } else {
     log.info('no runlens.json or Mastra dependency in this workspace; the daemon starts on first command');
   }
-  const now = performance.now();
-  log.info(`activated in ${(now - activateCalled).toFixed(1)} ms (${(now - ACTIVATION_CLOCK.codeLoaded).toFixed(1)} ms since the code loaded)`);
 }
 
 function registerCommands(scope: DisposableStore, ensureStarted: () => Promise<void>, handlers: CommandHandlers): void {

@@ -46,6 +46,8 @@ export interface CodeServerOptions {
   runlensHome: string;
   /** The built extension folder (package.json + dist/); defaults to the repository root. */
   extensionDir?: string;
+  /** A packaged .vsix to install with `code-server --install-extension` instead of `extensionDir`. */
+  vsix?: string;
   /** Extra settings merged over QUIET_SETTINGS. */
   settings?: Record<string, unknown>;
   /** How long to wait for code-server to answer HTTP. */
@@ -80,7 +82,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     );
   }
   const extensionDir = path.resolve(opts.extensionDir ?? REPO_ROOT);
-  if (!fs.existsSync(path.join(extensionDir, 'dist', 'extension.js'))) {
+  if (!opts.vsix && !fs.existsSync(path.join(extensionDir, 'dist', 'extension.js'))) {
     throw new Error(`no built extension in ${extensionDir}/dist; run 'npm run build' first`);
   }
 
@@ -95,7 +97,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       path.join(userDataDir, 'User', 'settings.json'),
       JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2),
     );
-    installExtension(extensionDir, extensionsDir);
+    if (opts.vsix) installVsix(bin, opts.vsix, userDataDir, extensionsDir);
+    else installExtension(extensionDir, extensionsDir);
     // An own config file, so the user's ~/.config/code-server/config.yaml is neither read nor created.
     fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
 
@@ -183,6 +186,16 @@ function installExtension(extensionDir: string, extensionsDir: string): void {
     fs.mkdirSync(target, { recursive: true });
     fs.copyFileSync(path.join(extensionDir, 'package.json'), path.join(target, 'package.json'));
     fs.cpSync(path.join(extensionDir, 'dist'), path.join(target, 'dist'), { recursive: true });
+  }
+}
+
+/** Installs a packaged extension the way a user would, into this run's own extensions dir. */
+function installVsix(bin: string, vsix: string, userDataDir: string, extensionsDir: string): void {
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const args = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix];
+  const out = child_process.execFileSync(bin, args, { env: editorFreeEnv(), timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!fs.existsSync(path.join(extensionsDir, `${EXTENSION_ID}-${manifest.version}`, 'package.json'))) {
+    throw new Error(`code-server --install-extension ${vsix} did not install ${EXTENSION_ID}:\n${out}`);
   }
 }
 
@@ -380,4 +393,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });
   return file;
+}
+
+export interface ActivationTimes {
+  /** activate() called → its promise resolved. */
+  activateMs: number;
+  /** The extension's code started to run → activate() resolved. */
+  sinceLoadMs: number;
+}
+
+/** The activation figures the extension writes to its Runlens log channel. */
+export async function activationTimes(logs: CodeServerLogs, timeoutMs = 30_000): Promise<ActivationTimes> {
+  const pattern = /activated in ([\d.]+) ms \(([\d.]+) ms since the code loaded\)/;
+  return waitUntil(
+    async () => {
+      for (const f of logs.files()) {
+        const m = pattern.exec(f.text);
+        if (m) return { activateMs: Number(m[1]), sinceLoadMs: Number(m[2]) };
+      }
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 200, what: "the Runlens log channel's activation line" },
+  );
 }

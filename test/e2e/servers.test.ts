@@ -1,7 +1,9 @@
 /**
- * The server journey in a real VS Code: start the example server from the command palette, see the
- * status bar reach 1/1 healthy, read its logs, kill it from outside and see the error state and the
- * notification, then stop it.
+ * The server journey in a real VS Code: the Servers view lists the example's server, Start from the
+ * command palette shows the build's steps in a progress notification and reaches 1/1 healthy, the
+ * output channel and the log terminal show its lines, a restart keeps the terminal open with a
+ * separator, the build log is there, a kill from outside shows the error state and the
+ * notification, Stop stops it, and a broken runlens.json gets a diagnostic on the broken field.
  */
 import * as assert from 'node:assert/strict';
 import * as child_process from 'node:child_process';
@@ -12,6 +14,7 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { noticesSeen, panelText, recordNotices, terminalText } from './workbenchText';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'hello-node');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -34,8 +37,10 @@ describe('servers in code-server', function () {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-e2e-srv-'));
     fs.cpSync(EXAMPLE, workspace, { recursive: true });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-e2e-home-'));
-    server = await startCodeServer({ workspace, runlensHome: home });
+    // The DOM renderer, so the terminal's text can be read back.
+    server = await startCodeServer({ workspace, runlensHome: home, settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
     workbench = await openWorkbench(server.url, workspace);
+    await recordNotices(workbench.page);
   });
 
   afterEach(function () {
@@ -57,10 +62,28 @@ describe('servers in code-server', function () {
     await waitForStatusLabel(workbench!.page, /^Runlens: 0\/1 healthy/, { timeoutMs: 60_000 });
   });
 
-  it("starts the server from the palette and reaches '1/1 healthy'", async () => {
+  it('lists the server in the Servers view', async () => {
+    const { page } = workbench!;
+    await runCommand(page, 'Runlens: Focus on Servers View');
+    const row = page.locator('.pane-body .monaco-list-row', { hasText: 'hello' });
+    await row.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await row.first().innerText(), /stopped/);
+    await screenshot(page, 'servers-view');
+  });
+
+  it("starts the server from the palette, shows the build's steps, and reaches '1/1 healthy'", async () => {
     const { page } = workbench!;
     await runCommand(page, 'Runlens: Start Server');
+    // The first start builds: the progress notification names each step as it begins.
+    const seen = await waitUntil(async () => {
+      const notices = await noticesSeen(page);
+      // Titled after the project folder: "Runlens: building <folder>: install (3/5)".
+      return notices.some((n) => /Runlens: building \S+: \w+ \(\d\/5\)/.test(n)) ? notices : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 20, what: 'the build progress notification' });
+    await screenshot(page, 'build-progress');
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 120_000 });
+    const steps = [...seen, ...(await noticesSeen(page))].flatMap((n) => /Runlens: building \S+: (\w+ \(\d\/5\))/.exec(n)?.[1] ?? []);
+    console.log(`      build steps shown: ${[...new Set(steps)].join(', ')}`);
     assert.match((await page.locator('.part.statusbar [id$="runlens.status"]').innerText()).trim(), /1\/1 healthy/);
     await screenshot(page, 'server-healthy');
   });
@@ -68,9 +91,8 @@ describe('servers in code-server', function () {
   it('shows the server log in an output channel', async () => {
     const { page } = workbench!;
     await runCommand(page, 'Runlens: Show Logs');
-    // The editor renders spaces as no-break spaces.
-    const panelText = async () => (await page.locator('.part.panel').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    await waitUntil(async () => (await panelText()).includes('hello-node listening'), {
+    // The first line, or (once the channel has scrolled) the health checks the server logs.
+    await waitUntil(async () => /hello-node listening|GET \/health 200/.test(await panelText(page)), {
       timeoutMs: 30_000, what: 'the output channel to show the server log',
     });
     await screenshot(page, 'server-logs');
@@ -81,7 +103,28 @@ describe('servers in code-server', function () {
     await runCommand(page, 'Runlens: Follow Logs in Terminal');
     await page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab, .part.panel [aria-label*="Runlens: hello"]').first()
       .waitFor({ state: 'visible', timeout: 30_000 });
+    // Health checks run every 2 s and the server logs each with its time: newer lines keep arriving.
+    const latest = async () => ((await terminalText(page)).match(/\d{4}-\d\d-\d\dT[\d:.]+Z(?= GET \/health 200)/g) ?? []).sort().at(-1);
+    const first = await waitUntil(latest, { timeoutMs: 30_000, what: 'log lines in the terminal' });
+    await waitUntil(async () => ((await latest()) ?? '') > first, { timeoutMs: 30_000, what: 'a new live line in the terminal' });
     await screenshot(page, 'server-terminal');
+  });
+
+  it('keeps the log terminal open across a restart and marks the new run', async () => {
+    const { page } = workbench!;
+    const started = async () => ((await terminalText(page)).match(/── run \S+ started/g) ?? []).length;
+    const before = await started();
+    await runCommand(page, 'Runlens: Restart Server');
+    await waitUntil(async () => (await started()) > before, { timeoutMs: 60_000, what: "the new run's separator in the terminal" });
+    await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 60_000 });
+    await screenshot(page, 'server-restarted-terminal');
+  });
+
+  it('shows the build log in its own channel', async () => {
+    const { page } = workbench!;
+    await runCommand(page, 'Runlens: Show Build Log');
+    await waitUntil(async () => /\[(copy|install|verify)\]/.test(await panelText(page)), { timeoutMs: 30_000, what: 'build log lines in the output' });
+    await screenshot(page, 'build-log');
   });
 
   it('turns the status bar to the error state within a second of a crash, and notifies', async () => {
@@ -107,5 +150,19 @@ describe('servers in code-server', function () {
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 30_000 });
     await runCommand(page, 'Runlens: Stop Server');
     await waitForStatusLabel(page, /^Runlens: 0\/1 healthy/, { timeoutMs: 30_000 });
+  });
+
+  it('marks the broken field of runlens.json in the editor', async () => {
+    const { page } = workbench!;
+    const file = path.join(workspace, 'runlens.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"start": "node server.js"', '"start": "node server.js",\n      "port": "eighty"'));
+    await runCommand(page, 'Runlens: Open runlens.json');
+    await page.locator('.part.editor .monaco-editor .squiggly-error').first().waitFor({ state: 'visible', timeout: 30_000 });
+    // The problems counter in the status bar opens the Problems view.
+    await page.locator('.part.statusbar [id="status.problems"]').click();
+    await waitUntil(async () => (await panelText(page)).includes('servers[0].port: expected a port number from 1 to 65535, or "auto" (got "eighty")'), {
+      timeoutMs: 30_000, what: 'the runlens.json problem in the Problems view',
+    });
+    await screenshot(page, 'config-diagnostic');
   });
 });
