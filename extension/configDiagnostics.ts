@@ -16,12 +16,18 @@ export class ConfigDiagnostics implements vscode.Disposable {
   constructor() {
     this.scope.add(vscode.workspace.onDidOpenTextDocument((d) => this.checkDocument(d)));
     this.scope.add(vscode.workspace.onDidChangeTextDocument((e) => this.checkDocument(e.document)));
-    for (const doc of vscode.workspace.textDocuments) this.checkDocument(doc);
-    for (const folder of vscode.workspace.workspaceFolders ?? []) this.watch(folder);
+    // The first file watcher costs milliseconds the window's start-up should not wait for.
+    const timer = setTimeout(() => this.start(), 0);
+    this.scope.add({ dispose: () => clearTimeout(timer) });
   }
 
   dispose(): void {
     this.scope.dispose();
+  }
+
+  private start(): void {
+    for (const doc of vscode.workspace.textDocuments) this.checkDocument(doc);
+    for (const folder of vscode.workspace.workspaceFolders ?? []) this.watch(folder);
   }
 
   private watch(folder: vscode.WorkspaceFolder): void {
