@@ -22,6 +22,8 @@ export interface RunlensSettings {
   autoStartServers: boolean;
   /** Open a server's log channel when it starts. */
   openLogsOnStart: boolean;
+  /** Show exceptions recorded by spans as diagnostics at their source line. */
+  errorDiagnostics: boolean;
 }
 
 export interface SettingProblem {
@@ -42,6 +44,7 @@ export const SETTINGS = {
   'logs.bufferLines': { default: 1000, check: intIn(10, 10_000), expected: 'a whole number of lines from 10 to 10000' },
   'servers.autoStart': { default: false, check: isBoolean, expected: 'true or false' },
   'logs.openOnStart': { default: false, check: isBoolean, expected: 'true or false' },
+  'diagnostics.errors': { default: true, check: isBoolean, expected: 'true or false' },
 } as const satisfies Record<string, { default: unknown; check: (v: unknown) => boolean; expected?: string }>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -79,6 +82,7 @@ export function readSettings(get: (key: SettingKey) => unknown): { settings: Run
     logBufferLines: value('logs.bufferLines'),
     autoStartServers: value('servers.autoStart'),
     openLogsOnStart: value('logs.openOnStart'),
+    errorDiagnostics: value('diagnostics.errors'),
   };
   if (settings.telemetry.backend === 'clickhouse' && !settings.telemetry.clickhouse.url) {
     problems.push({ key: 'runlens.telemetry.clickhouse.url', message: 'runlens.telemetry.backend is "clickhouse" but runlens.telemetry.clickhouse.url is empty; using the local store' });

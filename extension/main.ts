@@ -45,7 +45,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const streams = scope.add(new LogStreams(client, () => current().logBufferLines));
   const channels = scope.add(new LogChannels(streams));
   // Registers the panels' serializers now, so panels open before a reload come back with it.
-  const panels = scope.add(new Panels({ client, store, log, extensionUri: context.extensionUri, runlensHome: client.paths.home }));
+  const panels = scope.add(new Panels({
+    client, store, log, extensionUri: context.extensionUri, runlensHome: client.paths.home, errorDiagnostics: () => current().errorDiagnostics,
+  }));
   scope.add(new CrashNotifier(store));
   scope.add(new StartBehaviour(client, store, channels, current, log));
   scope.add(new ConfigDiagnostics());

@@ -11,6 +11,7 @@ import { parseFilter, type TraceFilter, type TracesPanelState } from '../../shar
 import type { DaemonClient } from '../daemonClient';
 import { DisposableStore } from '../disposables';
 import type { ServerStore } from '../servers/serverStore';
+import { ErrorDiagnostics } from './errorDiagnostics';
 import { MetricsPanel, METRICS_VIEW_TYPE } from './metricsPanel';
 import { panelOptions } from './panelHtml';
 import { resolveSpanSource, type NavigatorDeps } from './sourceNavigator';
@@ -22,6 +23,8 @@ export interface PanelsOptions {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   runlensHome: string;
+  /** Whether span exceptions are shown as diagnostics (setting `runlens.diagnostics.errors`). */
+  errorDiagnostics(): boolean;
 }
 
 function fileDeps(home: string): NavigatorDeps {
@@ -71,6 +74,9 @@ export class Panels implements vscode.Disposable {
 
   constructor(private readonly opts: PanelsOptions) {
     this.deps = { ...opts, openSpanSource: (span) => this.openSpanSource(span) };
+    this.scope.add(new ErrorDiagnostics({
+      ...opts, resolve: (span) => resolveSpanSource(span, fileDeps(opts.runlensHome)), enabled: opts.errorDiagnostics,
+    }));
     this.scope.add(vscode.window.registerWebviewPanelSerializer(TRACES_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
         this.traces?.dispose();

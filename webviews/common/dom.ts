@@ -55,7 +55,7 @@ export function formatBytes(bytes: number): string {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
 /** A value of any JSON shape as short text for a table cell. */
