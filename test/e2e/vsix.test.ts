@@ -76,13 +76,13 @@ describe('packaged .vsix in code-server', function () {
   after(async function () {
     this.timeout(60_000);
     await workbench?.close().catch(() => undefined);
-    // The installed CLI lives in code-server's extensions dir: use it before code-server goes.
+    // The installed CLI lives in code-server's extensions dir: stop the servers with it before
+    // code-server goes, and the daemon only after, or the extension would start a new one.
     const env = { ...process.env, RUNLENS_HOME: home };
-    if (installedCli) {
-      await run(process.execPath, [installedCli, 'down', '--project', workspace], env).catch(() => undefined);
-      await run(process.execPath, [installedCli, 'daemon', 'stop'], env).catch(() => undefined);
-    }
+    if (installedCli) await run(process.execPath, [installedCli, 'down', '--project', workspace], env).catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    // A read-only command: it stops the daemon without replacing it with the repository's build.
+    await run(process.execPath, [path.join(REPO_ROOT, 'bin', 'runlens'), 'daemon', 'stop'], env).catch(() => undefined);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
