@@ -192,7 +192,8 @@ export class Waterfall {
     row.el.className = ['wf-row', selected && 'selected', node.error && 'error', this.matches.has(node) && 'match', node.critical && 'critical'].filter(Boolean).join(' ');
     row.bar.style.left = `${left}%`;
     row.bar.style.width = `${width}%`;
-    row.label.style.left = `${Math.min(Math.max(left + width, 0), 92)}%`;
+    // The timeline keeps a margin on its right for the label of a bar that ends at the trace end.
+    row.label.style.left = `${Math.min(Math.max(left + width, 0), 100)}%`;
   }
 
   private renderAxis(): void {
