@@ -57,11 +57,22 @@ export function writeSegments(n: number, t0: number): BenchData {
   return { n, t0, segmentsDir: dir, end, bytes };
 }
 
-/** Feeds `store` from the segments with the daemon's feeder; resolves with spans per second. */
-export async function feed(store: TelemetryStore, data: BenchData): Promise<number> {
+export interface FeedResult {
+  /** Spans per second of wall time. */
+  rate: number;
+  /** Spans per second of this process's CPU time (user + system, all threads). */
+  cpuRate: number;
+}
+
+/**
+ * Feeds `store` from the segments with the daemon's feeder. The CPU-time rate is the steadier
+ * figure on a shared machine, where wall time depends on what else runs.
+ */
+export async function feed(store: TelemetryStore, data: BenchData): Promise<FeedResult> {
   const quarantine = new Quarantine(path.join(data.segmentsDir, '..', `${path.basename(data.segmentsDir)}-quarantine.jsonl`), quiet);
   const feeder = new Feeder({ store, segmentsDir: data.segmentsDir, quarantine, log: quiet });
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   feeder.start();
   for (;;) {
     const at = feeder.checkpoint();
@@ -70,14 +81,23 @@ export async function feed(store: TelemetryStore, data: BenchData): Promise<numb
     await new Promise((r) => setTimeout(r, 10));
   }
   const rate = data.n / ((performance.now() - t) / 1000);
+  const cpu = process.cpuUsage(cpu0);
   await feeder.stop();
-  return rate;
+  return { rate, cpuRate: data.n / ((cpu.user + cpu.system) / 1e6) };
 }
 
-/** Mean of five runs after one warm-up, in ms. */
-export async function time(f: () => Promise<unknown>): Promise<number> {
+export interface Timing {
+  /** Mean wall time of five runs after one warm-up, ms. */
+  ms: number;
+  /** Mean CPU time of this process over the same runs, ms (the local store's work is all here). */
+  cpuMs: number;
+}
+
+export async function time(f: () => Promise<unknown>): Promise<Timing> {
   await f();
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < 5; i++) await f();
-  return (performance.now() - t) / 5;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: (performance.now() - t) / 5, cpuMs: (cpu.user + cpu.system) / 5000 };
 }

@@ -5,7 +5,7 @@
  * with backoff from the same checkpoint, and the segments are the buffer meanwhile.
  */
 import type { TelemetryRecord } from '../../shared/telemetry/model';
-import type { Checkpoint, InsertBatch, TelemetryStore } from '../../shared/telemetry/query';
+import type { Checkpoint, InsertBatch, SegmentLine, TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
 import type { Quarantine } from './quarantine';
 import { readSegments, segmentName } from './segments';
@@ -80,7 +80,8 @@ export class Feeder {
     this.pendingWake = false;
     const chunk = readSegments(this.opts.segmentsDir, from, this.opts.batchBytes ?? 4 * 1024 * 1024);
     if (chunk.next.segment === from.segment && chunk.next.offset === from.offset) return false;
-    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanRefs: [] };
+    const spanLines: SegmentLine[] = [];
+    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines };
     for (const line of chunk.lines) {
       const rec = parseSegmentLine(line.text);
       if (typeof rec === 'string') {
@@ -89,7 +90,7 @@ export class Feeder {
       }
       if (rec.t === 'span') {
         batch.spans.push(rec);
-        batch.spanRefs!.push({ segment: line.segment, offset: line.offset, bytes: line.bytes });
+        spanLines.push(line);
       }
       else if (rec.t === 'log') batch.logs.push(rec);
       else if (rec.t === 'metric') batch.metrics.push(rec);

@@ -9,7 +9,7 @@ import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TelemetryRecord } from '../../shared/telemetry/model';
-import type { Checkpoint } from '../../shared/telemetry/query';
+import type { Checkpoint, SegmentLine } from '../../shared/telemetry/query';
 
 const NAME = /^(\d{12})\.jsonl$/;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -118,7 +118,7 @@ function endsCleanly(file: string): boolean {
 
 export interface SegmentChunk {
   /** Complete lines, without their newline, with the byte offset each starts at and its length. */
-  lines: { text: string; segment: number; offset: number; bytes: number }[];
+  lines: SegmentLine[];
   next: Checkpoint;
 }
 

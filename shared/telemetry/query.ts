@@ -153,14 +153,16 @@ export interface InsertBatch {
   metrics: MetricPoint[];
   scores: ScoreRecord[];
   /**
-   * Where each span's line sits in the segments (same order as `spans`), when the batch was read
-   * from them: the local store indexes those lines instead of storing a second copy.
+   * The segment line each span was read from (same order as `spans`), when the batch came from
+   * the segments: the local store indexes those lines instead of storing a second copy, and
+   * ClickHouse sends the text as it is instead of serializing the record again.
    */
-  spanRefs?: SegmentRef[];
+  spanLines?: SegmentLine[];
 }
 
-/** A line of a JSONL segment: its segment number, byte offset and length (without the newline). */
-export interface SegmentRef {
+/** A line of a JSONL segment: its text (without the newline), segment number, byte offset and length. */
+export interface SegmentLine {
+  text: string;
   segment: number;
   offset: number;
   bytes: number;

@@ -16,6 +16,8 @@ import { int, lit } from './schema';
 
 export interface Rows {
   rows<T>(query: string): Promise<T[]>;
+  /** Values of a one-column String query, unescaped. */
+  lines(query: string): Promise<string[]>;
 }
 
 function timeWhere(col: string, p: { fromMs?: number; toMs?: number }, where: string[]): void {
@@ -28,40 +30,89 @@ interface TraceRow {
   spans: string; errors: string; services: string[]; servers: string[];
 }
 
-export async function listTraces(db: Rows, p: ListTracesParams): Promise<Page<TraceSummary>> {
-  // A trace starts in the window when its earliest span does: no span of it starts earlier.
-  const where: string[] = [];
-  if (p.fromMs !== undefined) where.push(`start_ns >= ${int(msToNs(p.fromMs))}`);
+const SPAN_COLUMNS = `anyIf(name, parent_span_id = '') AS root, argMin(name, start_ns) AS first,
+  anyIf(span_id, parent_span_id = '') AS root_span, min(start_ns) AS s, max(if(has_end = 1, end_ns, start_ns)) AS e,
+  e - s AS dur, uniqExact(span_id) AS spans, uniqExactIf(span_id, status = 2) AS errors,
+  groupUniqArrayIf(service, service != '') AS services, groupUniqArrayIf(server_id, server_id != '') AS servers`;
+
+/** The trace rollup's columns, merged; `s`, `e` and `dur` are cheap (min and max states). */
+const ROLLUP: Record<string, string> = {
+  s: 'minMerge(st) AS s', e: 'maxMerge(en) AS e', dur: 'e - s AS dur',
+  root: 'anyIfMerge(root) AS root', first: 'argMinMerge(first_name) AS first', root_span: 'anyIfMerge(root_span) AS root_span',
+  spans: 'uniqExactMerge(n_spans) AS spans', errors: 'uniqExactIfMerge(n_errors) AS errors',
+  services: 'groupUniqArrayIfMerge(services) AS services', servers: 'groupUniqArrayIfMerge(servers) AS servers',
+};
+
+interface Filter {
+  having: string[];
+  /** Rollup columns the conditions use. */
+  uses: Set<string>;
+}
+
+function traceFilter(p: ListTracesParams, col: 's' | 'dur', desc: boolean): Filter {
   const having: string[] = [];
+  const uses = new Set<string>(['s', 'e', 'dur']);
+  const need = (c: string, cond: string): void => {
+    uses.add(c);
+    having.push(cond);
+  };
+  if (p.fromMs !== undefined) having.push(`s >= ${int(msToNs(p.fromMs))}`);
   if (p.toMs !== undefined) having.push(`s < ${int(msToNs(p.toMs))}`);
-  if (p.serverId !== undefined) having.push(`has(servers, ${lit(p.serverId)})`);
-  if (p.service !== undefined) having.push(`has(services, ${lit(p.service)})`);
-  if (p.nameContains) having.push(`position(lowerUTF8(if(root != '', root, first)), lowerUTF8(${lit(p.nameContains)})) > 0`);
-  if (p.status === 'error') having.push('errors > 0');
-  if (p.status === 'ok') having.push('errors = 0');
+  if (p.serverId !== undefined) need('servers', `has(servers, ${lit(p.serverId)})`);
+  if (p.service !== undefined) need('services', `has(services, ${lit(p.service)})`);
+  if (p.nameContains) {
+    uses.add('root');
+    need('first', `position(lowerUTF8(if(root != '', root, first)), lowerUTF8(${lit(p.nameContains)})) > 0`);
+  }
+  if (p.status === 'error') need('errors', 'errors > 0');
+  if (p.status === 'ok') need('errors', 'errors = 0');
   if (p.minDurationMs !== undefined) having.push(`dur >= ${int(Math.round(p.minDurationMs * 1e6))}`);
   if (p.maxDurationMs !== undefined) having.push(`dur <= ${int(Math.round(p.maxDurationMs * 1e6))}`);
   if (p.attribute) {
     const raw = `visitParamExtractRaw(attributes, ${lit(p.attribute.key)})`;
     having.push(`countIf(${raw} IN (${lit(JSON.stringify(p.attribute.value))}, ${lit(p.attribute.value)})) > 0`);
   }
-  const col = p.sort === 'duration' ? 'dur' : 's';
-  const desc = p.order !== 'asc';
   const after = decodeCursor(p.cursor);
   if (after) {
     const v = int(String(after.v));
     having.push(`(${col} ${desc ? '<' : '>'} ${v} OR (${col} = ${v} AND trace_id ${desc ? '<' : '>'} ${lit(after.id)}))`);
   }
+  return { having, uses };
+}
+
+/**
+ * One page of trace summaries. Filtering by attribute reads the spans (only they know
+ * attributes). Otherwise the rollup is read twice: first the page's trace ids, computing only the
+ * columns the filters and the sort need (min and max states are cheap; the span-id sets behind
+ * the counts are not), then the full summaries of just those traces.
+ */
+async function traceRows(db: Rows, p: ListTracesParams, f: Filter, order: string, limit: number): Promise<TraceRow[]> {
+  const having = f.having.length ? `HAVING ${f.having.join(' AND ')}` : '';
+  if (p.attribute) {
+    // A trace starts in the window when its earliest span does.
+    const where = p.fromMs !== undefined ? `WHERE start_ns >= ${int(msToNs(p.fromMs))}` : '';
+    return db.rows<TraceRow>(`SELECT trace_id, ${SPAN_COLUMNS} FROM spans ${where} GROUP BY trace_id ${having} ORDER BY ${order} LIMIT ${limit}`);
+  }
+  // Rollup rows carry the start of their first block; an hour of slack keeps every row of a trace
+  // that starts in the window and lets ClickHouse skip older partitions.
+  const where = p.fromMs !== undefined ? `WHERE first_start >= ${int(msToNs(Math.max(0, p.fromMs - 3_600_000)))}` : '';
+  const page = await db.rows<{ trace_id: string }>(
+    `SELECT trace_id, ${[...f.uses].map((c) => ROLLUP[c]).join(', ')} FROM trace_rollup ${where} GROUP BY trace_id ${having} ORDER BY ${order} LIMIT ${limit}`,
+  );
+  if (page.length === 0) return [];
+  const full = await db.rows<TraceRow>(
+    `SELECT trace_id, ${Object.values(ROLLUP).join(', ')} FROM trace_rollup WHERE trace_id IN (${page.map((r) => lit(r.trace_id)).join(', ')}) GROUP BY trace_id`,
+  );
+  const byId = new Map(full.map((r) => [r.trace_id, r]));
+  return page.map((r) => byId.get(r.trace_id)).filter((r): r is TraceRow => r !== undefined);
+}
+
+export async function listTraces(db: Rows, p: ListTracesParams): Promise<Page<TraceSummary>> {
+  const col = p.sort === 'duration' ? 'dur' : 's';
+  const desc = p.order !== 'asc';
   const limit = clampLimit(p.limit);
   const dir = desc ? 'DESC' : 'ASC';
-  const rows = await db.rows<TraceRow>(`
-    SELECT trace_id, anyIf(name, parent_span_id = '') AS root, argMin(name, start_ns) AS first,
-      anyIf(span_id, parent_span_id = '') AS root_span, min(start_ns) AS s, max(if(has_end = 1, end_ns, start_ns)) AS e,
-      e - s AS dur, uniqExact(span_id) AS spans, uniqExactIf(span_id, status = 2) AS errors,
-      groupUniqArrayIf(service, service != '') AS services, groupUniqArrayIf(server_id, server_id != '') AS servers
-    FROM spans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    GROUP BY trace_id ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-    ORDER BY ${col} ${dir}, trace_id ${dir} LIMIT ${limit + 1}`);
+  const rows = await traceRows(db, p, traceFilter(p, col, desc), `${col} ${dir}, trace_id ${dir}`, limit + 1);
   const items = rows.slice(0, limit).map(
     (r): TraceSummary => ({
       traceId: r.trace_id,
@@ -83,10 +134,10 @@ export async function listTraces(db: Rows, p: ListTracesParams): Promise<Page<Tr
 
 export async function getTrace(db: Rows, traceId: string): Promise<GetTraceResult> {
   // The newest report of each span wins (an ended span over its start-only report).
-  const rows = await db.rows<{ rec: string }>(
-    `SELECT argMax(rec, end_ns) AS rec, min(start_ns) AS s FROM spans WHERE trace_id = ${lit(traceId)} GROUP BY span_id ORDER BY s, span_id`,
+  const recs = await db.lines(
+    `SELECT rec FROM (SELECT argMax(rec, end_ns) AS rec, min(start_ns) AS s, span_id FROM spans WHERE trace_id = ${lit(traceId)} GROUP BY span_id ORDER BY s, span_id)`,
   );
-  return { traceId, spans: rows.map((r) => JSON.parse(r.rec) as SpanRecord) };
+  return { traceId, spans: recs.map((r) => JSON.parse(r) as SpanRecord) };
 }
 
 async function pagedByTime<T>(db: Rows, table: string, where: string[], p: { limit?: number; cursor?: string }, dflt: number): Promise<Page<T>> {
@@ -149,14 +200,12 @@ export async function serverStats(db: Rows, p: ServerStatsParams): Promise<Serve
   const per = Math.round(bucketMs / 60_000);
   // The same log-scale latency buckets as the local store's rollups (see stores/latency.ts).
   const rows = await db.rows<{ m: string; b: number; n: string; errors: string }>(`
-    SELECT intDiv(st, 60000000000) AS m,
-      if(dur <= 1000, 0, toInt32(ceil(log(dur / 1000) / log(1.08)))) AS b, count() AS n, countIf(status = 2) AS errors
+    SELECT minute AS m, if(d <= 1000, 0, toInt32(ceil(log(d / 1000) / log(1.08)))) AS b, count() AS n, countIf(st = 2) AS errors
     FROM (
-      SELECT trace_id, span_id, min(start_ns) AS st, max(end_ns) - min(start_ns) AS dur, max(status) AS status
-      FROM spans
-      WHERE if(server_id != '', server_id, service) = ${lit(p.serverId)} AND (kind = 2 OR parent_span_id = '') AND has_end = 1
-        AND start_ns >= ${int(String(fromMin * 60_000))}000000 AND start_ns < ${int(msToNs(Math.ceil(p.toMs / 60_000) * 60_000))}
-      GROUP BY trace_id, span_id)
+      SELECT minute, trace_id, span_id, max(dur_ns) AS d, max(status) AS st
+      FROM requests
+      WHERE server_key = ${lit(p.serverId)} AND minute >= ${int(fromMin)} AND minute < ${int(Math.ceil(p.toMs / 60_000))}
+      GROUP BY minute, trace_id, span_id)
     GROUP BY m, b`);
   const acc = new Map<number, { requests: number; errors: number; h: Map<number, number> }>();
   for (const r of rows) {

@@ -7,6 +7,21 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 
+// Aliases must not reuse column names of `spans`: ClickHouse substitutes aliases everywhere.
+const TRACE_ROLLUP_SELECT = `SELECT trace_id, min(start_ns) AS first_start,
+    minState(start_ns) AS st, maxState(if(has_end = 1, end_ns, start_ns)) AS en,
+    uniqExactState(span_id) AS n_spans, uniqExactIfState(span_id, toUInt8(status = 2)) AS n_errors,
+    anyIfState(name, toUInt8(parent_span_id = '')) AS root, anyIfState(span_id, toUInt8(parent_span_id = '')) AS root_span,
+    argMinState(name, start_ns) AS first_name,
+    groupUniqArrayIfState(service, toUInt8(service != '')) AS services, groupUniqArrayIfState(server_id, toUInt8(server_id != '')) AS servers
+  FROM spans GROUP BY trace_id`;
+
+/** Requests (server spans and roots) with an end, per server and minute; see stores/local/rollups.ts. */
+const REQUESTS_SELECT = `SELECT if(server_id != '', server_id, service) AS server_key,
+    toUInt32(intDiv(start_ns, 60000000000)) AS minute, trace_id, span_id, start_ns,
+    toUInt64(if(end_ns > start_ns, end_ns - start_ns, 0)) AS dur_ns, status
+  FROM spans WHERE has_end = 1 AND (kind = 2 OR parent_span_id = '')`;
+
 /** Each migration runs once, in order; `runlens_schema` records which ran. */
 const MIGRATIONS: string[][] = [
   [
@@ -33,6 +48,31 @@ const MIGRATIONS: string[][] = [
       id String, name String, value Float64, time_ns UInt64, trace_id String, rec String
     ) ENGINE = ReplacingMergeTree
     ORDER BY (time_ns, id)`,
+  ],
+  // Rollups kept at ingest by materialized views, so the trace list and the request stats read a
+  // tenth of the rows, already in the order they need. Both absorb replays: the trace rollup keeps
+  // only duplicate-proof aggregate states (min, max, uniqExact, any), and `requests` is keyed by
+  // span identity and grouped by it in queries. Existing spans are copied in once.
+  [
+    `CREATE TABLE IF NOT EXISTS trace_rollup (
+      trace_id String, first_start UInt64,
+      st AggregateFunction(min, UInt64), en AggregateFunction(max, UInt64),
+      n_spans AggregateFunction(uniqExact, String), n_errors AggregateFunction(uniqExactIf, String, UInt8),
+      root AggregateFunction(anyIf, String, UInt8), root_span AggregateFunction(anyIf, String, UInt8),
+      first_name AggregateFunction(argMin, String, UInt64),
+      services AggregateFunction(groupUniqArrayIf, String, UInt8), servers AggregateFunction(groupUniqArrayIf, String, UInt8)
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(first_start, 1000000000)))
+    ORDER BY trace_id`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS trace_rollup_mv TO trace_rollup AS ${TRACE_ROLLUP_SELECT}`,
+    `INSERT INTO trace_rollup ${TRACE_ROLLUP_SELECT}`,
+    `CREATE TABLE IF NOT EXISTS requests (
+      server_key String, minute UInt32, trace_id String, span_id String, start_ns UInt64, dur_ns UInt64, status UInt8
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY intDiv(minute, 1440)
+    ORDER BY (server_key, minute, trace_id, span_id)`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS requests_mv TO requests AS ${REQUESTS_SELECT}`,
+    `INSERT INTO requests ${REQUESTS_SELECT}`,
   ],
 ];
 

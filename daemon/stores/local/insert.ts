@@ -11,7 +11,7 @@ import type { SpanBodies } from './spanBodies';
 import { ingestSpans } from './spanIngest';
 
 export function insertBatch(db: Database, bodies: SpanBodies, batch: InsertBatch, checkpoint: Checkpoint): void {
-  ingestSpans(db, bodies, batch.spans, batch.spanRefs);
+  ingestSpans(db, bodies, batch.spans, batch.spanLines);
   insertLogs(db, batch.logs);
   insertMetrics(db, batch.metrics);
   insertScores(db, batch.scores);

@@ -33,7 +33,7 @@ export interface LocalStoreOptions {
   snapshotFile?: string;
   /** How often a changed database is snapshotted. */
   snapshotEveryMs?: number;
-  /** The JSONL segments directory: span records inserted with `spanRefs` are read from there. */
+  /** The JSONL segments directory: span records inserted with `spanLines` are read from there. */
   segmentsDir?: string;
   log: Logger;
 }
@@ -93,6 +93,11 @@ export class LocalStore implements TelemetryStore {
     } else if (Date.now() - this.txStartedMs >= COMMIT_EVERY_MS) {
       this.commit();
     }
+  }
+
+  /** Commits what was inserted so far (the snapshot timer and close do this on their own). */
+  async flush(): Promise<void> {
+    this.commit();
   }
 
   /** Ends the open transaction, if any. */

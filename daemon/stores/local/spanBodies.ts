@@ -10,7 +10,7 @@ import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpanRecord } from '../../../shared/telemetry/model';
-import type { SegmentRef } from '../../../shared/telemetry/query';
+import type { SegmentLine } from '../../../shared/telemetry/query';
 import { segmentName } from '../../telemetry/segments';
 
 /** A stored span: a segment reference or the record itself. */
@@ -20,7 +20,7 @@ export type SpanEntry = [number, number, number] | SpanRecord;
 const GAP = 64 * 1024;
 const MAX_READ = 16 * 1024 * 1024;
 
-export function refEntry(r: SegmentRef): string {
+export function refEntry(r: SegmentLine): string {
   return `[${r.segment},${r.offset},${r.bytes}]`;
 }
 

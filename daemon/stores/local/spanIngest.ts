@@ -11,7 +11,7 @@
  */
 import type { Database } from 'sql.js';
 import type { SpanRecord } from '../../../shared/telemetry/model';
-import type { SegmentRef } from '../../../shared/telemetry/query';
+import type { SegmentLine } from '../../../shared/telemetry/query';
 import { column, runRows, type Row } from './jsonRows';
 import { Rollup, rolls } from './rollups';
 import { refEntry, type SpanBodies, type SpanEntry } from './spanBodies';
@@ -37,7 +37,7 @@ function attrsJson(spans: readonly SpanRecord[]): string {
   return s + ']';
 }
 
-function groupByTrace(spans: readonly SpanRecord[], refs: readonly SegmentRef[] | undefined, bodies: SpanBodies): Map<string, Pending> {
+function groupByTrace(spans: readonly SpanRecord[], refs: readonly SegmentLine[] | undefined, bodies: SpanBodies): Map<string, Pending> {
   const useRefs = refs !== undefined && refs.length === spans.length && bodies.indexesSegments;
   const byTrace = new Map<string, Pending>();
   for (let i = 0; i < spans.length; i++) {
@@ -58,7 +58,7 @@ function groupByTrace(spans: readonly SpanRecord[], refs: readonly SegmentRef[] 
   return byTrace;
 }
 
-export function ingestSpans(db: Database, bodies: SpanBodies, spans: readonly SpanRecord[], refs: readonly SegmentRef[] | undefined): void {
+export function ingestSpans(db: Database, bodies: SpanBodies, spans: readonly SpanRecord[], refs: readonly SegmentLine[] | undefined): void {
   if (spans.length === 0) return;
   const byTrace = groupByTrace(spans, refs, bodies);
   const known = readSummaries(db, byTrace.keys());
