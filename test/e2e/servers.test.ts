@@ -14,7 +14,8 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
-import { noticesSeen, panelText, recordNotices, terminalText } from './workbenchText';
+import { defineServerJourney } from './serverJourney';
+import { panelText, recordNotices } from './workbenchText';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'hello-node');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -58,67 +59,9 @@ describe('servers in code-server', function () {
     await cli(home, ['daemon', 'stop']).catch(() => undefined);
   });
 
-  it('lists the configured server as 0/1 healthy before it ever ran', async () => {
-    await waitForStatusLabel(workbench!.page, /^Runlens: 0\/1 healthy/, { timeoutMs: 60_000 });
-  });
-
-  it('lists the server in the Servers view', async () => {
-    const { page } = workbench!;
-    await runCommand(page, 'Runlens: Focus on Servers View');
-    const row = page.locator('.pane-body .monaco-list-row', { hasText: 'hello' });
-    await row.first().waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match(await row.first().innerText(), /stopped/);
-    await screenshot(page, 'servers-view');
-  });
-
-  it("starts the server from the palette, shows the build's steps, and reaches '1/1 healthy'", async () => {
-    const { page } = workbench!;
-    await runCommand(page, 'Runlens: Start Server');
-    // The first start builds: the progress notification names each step as it begins.
-    const seen = await waitUntil(async () => {
-      const notices = await noticesSeen(page);
-      // Titled after the project folder: "Runlens: building <folder>: install (3/5)".
-      return notices.some((n) => /Runlens: building \S+: \w+ \(\d\/5\)/.test(n)) ? notices : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 20, what: 'the build progress notification' });
-    await screenshot(page, 'build-progress');
-    await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 120_000 });
-    const steps = [...seen, ...(await noticesSeen(page))].flatMap((n) => /Runlens: building \S+: (\w+ \(\d\/5\))/.exec(n)?.[1] ?? []);
-    console.log(`      build steps shown: ${[...new Set(steps)].join(', ')}`);
-    assert.match((await page.locator('.part.statusbar [id$="runlens.status"]').innerText()).trim(), /1\/1 healthy/);
-    await screenshot(page, 'server-healthy');
-  });
-
-  it('shows the server log in an output channel', async () => {
-    const { page } = workbench!;
-    await runCommand(page, 'Runlens: Show Logs');
-    // The first line, or (once the channel has scrolled) the health checks the server logs.
-    await waitUntil(async () => /hello-node listening|GET \/health 200/.test(await panelText(page)), {
-      timeoutMs: 30_000, what: 'the output channel to show the server log',
-    });
-    await screenshot(page, 'server-logs');
-  });
-
-  it('opens a terminal that follows the log', async () => {
-    const { page } = workbench!;
-    await runCommand(page, 'Runlens: Follow Logs in Terminal');
-    await page.locator('.part.panel .terminal-tabs-entry, .part.panel .single-terminal-tab, .part.panel [aria-label*="Runlens: hello"]').first()
-      .waitFor({ state: 'visible', timeout: 30_000 });
-    // Health checks run every 2 s and the server logs each with its time: newer lines keep arriving.
-    const latest = async () => ((await terminalText(page)).match(/\d{4}-\d\d-\d\dT[\d:.]+Z(?= GET \/health 200)/g) ?? []).sort().at(-1);
-    const first = await waitUntil(latest, { timeoutMs: 30_000, what: 'log lines in the terminal' });
-    await waitUntil(async () => ((await latest()) ?? '') > first, { timeoutMs: 30_000, what: 'a new live line in the terminal' });
-    await screenshot(page, 'server-terminal');
-  });
-
-  it('keeps the log terminal open across a restart and marks the new run', async () => {
-    const { page } = workbench!;
-    const started = async () => ((await terminalText(page)).match(/── run \S+ started/g) ?? []).length;
-    const before = await started();
-    await runCommand(page, 'Runlens: Restart Server');
-    await waitUntil(async () => (await started()) > before, { timeoutMs: 60_000, what: "the new run's separator in the terminal" });
-    await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 60_000 });
-    await screenshot(page, 'server-restarted-terminal');
-  });
+  // The journey shared with the packaged-extension test: view, start with build progress, logs,
+  // live terminal, restart.
+  defineServerJourney(() => ({ page: workbench!.page, shots: '' }));
 
   it('shows the build log in its own channel', async () => {
     const { page } = workbench!;

@@ -1,8 +1,9 @@
 /**
  * The packaged extension: `npm run package` makes a .vsix, code-server installs it with
- * --install-extension into an extensions dir of its own, and the start-server journey runs on the
- * installed copy, whose daemon (from the .vsix, sql.js's WebAssembly included) answers telemetry
- * queries. Prints the .vsix size and the activation time with the daemon already running.
+ * --install-extension into an extensions dir of its own, and the same server journey as for the
+ * repository's build runs on the installed copy, whose daemon (from the .vsix, sql.js's
+ * WebAssembly included) answers telemetry queries. Prints the .vsix size and the activation time
+ * with the daemon already running.
  */
 import * as assert from 'node:assert/strict';
 import * as child_process from 'node:child_process';
@@ -10,9 +11,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  EXTENSION_ID, REPO_ROOT, activationTimes, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
+  EXTENSION_ID, REPO_ROOT, activationTimes, openWorkbench, runCommand, startCodeServer, waitForStatusLabel,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { defineServerJourney } from './serverJourney';
+import { recordNotices } from './workbenchText';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'hello-node');
 
@@ -101,30 +104,26 @@ describe('packaged .vsix in code-server', function () {
   });
 
   it('installs with code-server --install-extension and activates with the daemon already running', async () => {
-    server = await startCodeServer({ workspace, runlensHome: home, vsix });
+    server = await startCodeServer({ workspace, runlensHome: home, vsix, settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
     const installed = path.join(server.extensionsDir, `${EXTENSION_ID}-${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version}`);
     installedCli = path.join(installed, 'dist', 'cli.js');
     // The daemon from the installed copy, started before the window: activation then only connects.
     await run(process.execPath, [installedCli, 'daemon', 'start'], { ...process.env, RUNLENS_HOME: home });
     workbench = await openWorkbench(server.url, workspace);
-    await waitForStatusLabel(workbench.page, /^Runlens: 0\/1 healthy/, { timeoutMs: 60_000 });
+    await recordNotices(workbench.page);
     const times = await activationTimes(server.logs);
     console.log(`      activation (packaged, daemon running): activate ${times.activateMs.toFixed(1)} ms, ${times.sinceLoadMs.toFixed(1)} ms from code load`);
     const status = JSON.parse(await run(process.execPath, [installedCli, 'daemon', 'status', '--json'], { ...process.env, RUNLENS_HOME: home })) as { daemon: { pid: number } };
     assert.ok(cmdline(status.daemon.pid).includes(installed), 'the daemon runs from the installed extension');
   });
 
-  it('starts the example server, shows its logs, and the daemon answers a telemetry query from the local store', async () => {
-    const { page } = workbench!;
-    await runCommand(page, 'Runlens: Start Server');
-    await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 120_000 });
-    await runCommand(page, 'Runlens: Show Logs');
-    const panelText = async () => (await page.locator('.part.panel').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    await waitUntil(async () => (await panelText()).includes('hello-node listening'), { timeoutMs: 30_000, what: 'the server log in the output channel' });
-    await screenshot(page, 'vsix-server-logs');
+  defineServerJourney(() => ({ page: workbench!.page, shots: 'vsix-' }));
+
+  it('answers a telemetry query from the local store, and stops the server', async () => {
     // The local store runs on sql.js: this answers only if the WebAssembly shipped beside the daemon.
     const traces = await run(process.execPath, [installedCli!, 'traces', '--json', '--backend', 'local'], { ...process.env, RUNLENS_HOME: home });
     assert.doesNotThrow(() => JSON.parse(traces));
+    const { page } = workbench!;
     await runCommand(page, 'Runlens: Stop Server');
     await waitForStatusLabel(page, /^Runlens: 0\/1 healthy/, { timeoutMs: 30_000 });
   });
