@@ -2,8 +2,9 @@
  * Telemetry benchmarks: N spans (default 1,000,000; `BENCH_SPANS` overrides) written to JSONL
  * segments, then fed by the daemon's feeder into the local store and into ClickHouse (a private
  * server started here), with a raw JSONEachRow HTTP insert of the same rows as the ClickHouse
- * baseline, then the issue's queries side by side. Prints figures and ratios. `BENCH_ONLY=local`
- * skips ClickHouse. Run with `npm run bench:telemetry`; not part of `npm test`.
+ * baseline, then the issue's queries side by side, then the OTLP receiver (telemetryOtlp.ts).
+ * Prints figures and ratios. `BENCH_ONLY=local` runs the local store only, `BENCH_ONLY=otlp` the
+ * receiver only. Run with `npm run bench:telemetry`; not part of `npm test`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +14,7 @@ import { LocalStore } from '../daemon/stores/local/localStore';
 import { ClickHouseStore } from '../daemon/stores/clickhouse/clickhouseStore';
 import { startClickHouse } from '../test/integration/clickhouseServer';
 import { feed, quiet, spans, time, writeSegments, type BenchData, type Timing } from './telemetryData';
+import { runOtlpBench } from './telemetryOtlp';
 
 const N = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const ROWS_PER_INSERT = 10_000;
@@ -74,6 +76,11 @@ function printQueries(lq: Record<string, Timing>, cq: Record<string, Timing> | u
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY !== 'otlp') await benchStores();
+  if (process.env.BENCH_ONLY !== 'local') await runOtlpBench();
+}
+
+async function benchStores(): Promise<void> {
   console.log(`telemetry benchmark: ${N.toLocaleString()} spans; ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)} (shared machine: figures are noisy)`);
   let t = performance.now();
   const data = writeSegments(N, T0);

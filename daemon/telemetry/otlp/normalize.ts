@@ -4,7 +4,7 @@
  * response's `partialSuccess`; the rest of the request is kept.
  */
 import * as crypto from 'node:crypto';
-import type { LogLevel, LogRecord, MetricPoint, SpanKind, SpanRecord, StatusCode, TelemetryRecord } from '../../../shared/telemetry/model';
+import type { Attributes, LogLevel, LogRecord, MetricPoint, Origin, SpanKind, SpanRecord, StatusCode, TelemetryRecord } from '../../../shared/telemetry/model';
 import { compact, type RunRegistry } from '../origins';
 import { arr, enumValue, hexId, int, isObj, keyValues, nanos, num, type Obj } from './values';
 
@@ -45,22 +45,33 @@ function eachItem(body: Obj, resourceKey: string, scopeKeys: string[], itemKey: 
 
 export function normalizeTraces(body: Obj, runs: RunRegistry): Normalized {
   const out = new Collector();
+  // Every span of a resource shares its attributes and origin: work them out once per resource.
+  const resources = new Map<Obj, ResourceInfo>();
   eachItem(body, 'resourceSpans', ['scopeSpans', 'instrumentationLibrarySpans'], 'spans', (item, resource, scope) => {
-    const span = isObj(item) ? toSpan(item, resource, scope, runs) : 'span is not an object';
+    let info = resources.get(resource);
+    if (!info) {
+      const attributes = keyValues(resource.attributes);
+      resources.set(resource, (info = { attributes, origin: runs.resolve(attributes) }));
+    }
+    const span = isObj(item) ? toSpan(item, info, scope) : 'span is not an object';
     if (typeof span === 'string') out.reject(span);
     else out.records.push(span);
   });
   return out;
 }
 
-function toSpan(s: Obj, resource: Obj, scope: Obj, runs: RunRegistry): SpanRecord | string {
+interface ResourceInfo {
+  attributes: Attributes;
+  origin: Origin;
+}
+
+function toSpan(s: Obj, resource: ResourceInfo, scope: Obj): SpanRecord | string {
   const traceId = hexId(s.traceId, 16);
   const spanId = hexId(s.spanId, 8);
   if (!traceId) return 'span with an invalid traceId (need 32 hex digits, not all zero)';
   if (!spanId) return 'span with an invalid spanId (need 16 hex digits, not all zero)';
   const start = nanos(s.startTimeUnixNano);
   if (!start) return 'span without startTimeUnixNano';
-  const res = keyValues(resource.attributes);
   const status = isObj(s.status) ? s.status : {};
   const parent = hexId(s.parentSpanId, 8);
   const end = nanos(s.endTimeUnixNano);
@@ -82,9 +93,9 @@ function toSpan(s: Obj, resource: Obj, scope: Obj, runs: RunRegistry): SpanRecor
       const sp = hexId(l.spanId, 8);
       return t && sp ? [{ traceId: t, spanId: sp, attributes: keyValues(l.attributes) }] : [];
     }),
-    resource: res,
+    resource: resource.attributes,
     scope: typeof scope.name === 'string' ? scope.name : undefined,
-    ...runs.resolve(res),
+    ...resource.origin,
   });
 }
 

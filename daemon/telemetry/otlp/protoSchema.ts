@@ -90,7 +90,8 @@ export class OtlpProtobuf {
   decode(signal: Signal, body: Uint8Array): Record<string, unknown> {
     const type = this.root.lookupType(NAMES[signal].request);
     const message = type.decode(body);
-    return type.toObject(message, { longs: String, enums: Number, defaults: false, arrays: false });
+    // 64-bit integers stay Long objects; values.ts turns them into exact decimals (nanos, intValue).
+    return type.toObject(message, { enums: Number, defaults: false, arrays: false });
   }
 
   encodeResponse(signal: Signal, rejected: number, errorMessage: string): Uint8Array {

@@ -24,22 +24,37 @@ export function hexId(v: unknown, bytes: 8 | 16): string | undefined {
   return hex;
 }
 
+/**
+ * A 64-bit integer as protobufjs decodes it (a Long: `low` and `high` 32-bit halves) to an exact
+ * decimal string. Converting here with one BigInt is several times cheaper than Long's own
+ * toString, which was a tenth of the receiver's time.
+ */
+export function longString(v: unknown): string | undefined {
+  if (!isObj(v) || typeof v.low !== 'number' || typeof v.high !== 'number') return undefined;
+  const u = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return (v.unsigned === true ? u : BigInt.asIntN(64, u)).toString();
+}
+
 /** A fixed64 nanosecond time as an exact decimal string; undefined when absent or not an integer. */
 export function nanos(v: unknown): string | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? String(v) : Number.isFinite(v) && v > 0 ? BigInt(Math.round(v)).toString() : undefined;
-  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v).toString();
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return v.length > 1 && v.startsWith('0') ? BigInt(v).toString() : v;
   if (typeof v === 'bigint' && v >= 0n) return v.toString();
-  return undefined;
+  const long = longString(v);
+  return long !== undefined && !long.startsWith('-') ? long : undefined;
 }
 
 export function int(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  return undefined;
+  const long = longString(v);
+  return long === undefined ? undefined : Number(long);
 }
 
 export function num(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
+  const long = longString(v);
+  if (long !== undefined) return Number(long);
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
   return undefined;
@@ -50,8 +65,9 @@ export function anyValue(v: unknown, depth = 0): AttrValue {
   if (typeof v.stringValue === 'string') return v.stringValue;
   if (typeof v.boolValue === 'boolean') return v.boolValue;
   if (v.intValue !== undefined) {
-    const n = int(v.intValue);
-    return n === undefined ? null : Number.isSafeInteger(n) ? n : String(v.intValue);
+    const long = longString(v.intValue);
+    const n = long !== undefined ? Number(long) : int(v.intValue);
+    return n === undefined ? null : Number.isSafeInteger(n) ? n : (long ?? String(v.intValue));
   }
   if (v.doubleValue !== undefined) return num(v.doubleValue) ?? null;
   if (isObj(v.arrayValue)) return arr(v.arrayValue.values).map((x) => anyValue(x, depth + 1));
