@@ -51,6 +51,11 @@ export class LineSplitter {
     return this.pendingBytes > 0 ? [this.line(false)] : [];
   }
 
+  /** The last chunk ended in `\r`: a `\n` opening the next one is part of that line end. */
+  get pendingCr(): boolean {
+    return this.sawCr;
+  }
+
   /** Bytes held for an unterminated line. */
   get buffered(): number {
     return this.pendingBytes;

@@ -9,6 +9,9 @@ import type { LogLine, LogStream, LogsGetParams, LogsGetResult } from '../../sha
 import { FileTailer } from './fileTailer';
 import { LineRing } from './lineRing';
 import { LineSplitter, type SplitLine } from './lineSplitter';
+import { LineIndex } from './lineIndex';
+import { readFilePage } from './logPages';
+import { DEFAULT_ROTATION, LogRotator, type RotationSettings } from './logRotation';
 import { stripAnsi } from '../../shared/ansi';
 
 /** Where reading of a run's files stands: bytes consumed and lines emitted, per stream. */
@@ -24,6 +27,7 @@ interface StreamReader {
   tailer: FileTailer;
   splitter: LineSplitter;
   lines: number;
+  rotator: LogRotator;
 }
 
 export type LineSink = (serverId: string, lines: readonly LogLine[]) => void;
@@ -33,16 +37,33 @@ interface Attached {
   readers: StreamReader[];
 }
 
+export interface ServerLogOptions {
+  /** Lines kept in memory (default 10,000). */
+  capacity?: number;
+  sink?: LineSink;
+  /** Continues numbering after a daemon restart, so clients' cursors stay valid. */
+  firstSeq?: number;
+  /** Where the line index is kept, so pages older than the ring survive a daemon restart. */
+  indexFile?: string;
+  /** Folder holding the runs (`<runsDir>/<runId>/`), for reading old runs' files. */
+  runsDir?: string;
+  rotation?: RotationSettings;
+}
+
 export class ServerLog {
   private readonly ring: LineRing;
   private readonly listeners = new Set<(lines: readonly LogLine[]) => void>();
+  private readonly index: LineIndex;
+  private readonly runDirs = new Map<string, string>();
+  private readonly sink: LineSink | undefined;
   private attached: Attached | undefined;
   private seq = 0;
 
-  /** `firstSeq` continues numbering after a daemon restart, so clients' cursors stay valid. */
-  constructor(readonly serverId: string, capacity: number, private readonly sink?: LineSink, firstSeq = 0) {
-    this.ring = new LineRing(capacity);
-    this.seq = firstSeq;
+  constructor(readonly serverId: string, private readonly opts: ServerLogOptions = {}) {
+    this.ring = new LineRing(opts.capacity ?? 10_000);
+    this.sink = opts.sink;
+    this.seq = opts.firstSeq ?? 0;
+    this.index = new LineIndex(opts.indexFile, this.seq);
   }
 
   /** Starts tailing a run's files from the given offsets (0 for a new run; saved ones on re-adoption). */
@@ -53,6 +74,7 @@ export class ServerLog {
       this.reader(runId, runDir, 'stderr', from.stderr, from.stderrLines ?? 0),
     ];
     this.attached = { runId, readers };
+    this.runDirs.set(runId, runDir);
     for (const r of readers) r.tailer.start();
   }
 
@@ -75,7 +97,10 @@ export class ServerLog {
     await Promise.all(this.attached?.readers.map((r) => r.tailer.drain()) ?? []);
     // The run is over: an unterminated last line is complete now.
     const a = this.attached;
-    for (const r of a?.readers ?? []) this.emitParts(r, a!.runId, r.splitter.flush());
+    for (const r of a?.readers ?? []) {
+      const start = r.tailer.offset - r.splitter.buffered;
+      this.emitParts(r, a!.runId, r.splitter.flush(), start);
+    }
   }
 
   detach(): void {
@@ -85,7 +110,14 @@ export class ServerLog {
 
   /** A line from Runlens itself (start, exit, restart), shown in the same stream as the server's. */
   system(text: string): void {
-    this.emit([this.line('system', text, this.attached?.runId ?? '')]);
+    const line = this.line('system', text, this.attached?.runId ?? '');
+    this.index.recordSystem(line.seq, line.runId, text, line.time);
+    this.emit([line]);
+  }
+
+  close(): void {
+    this.detach();
+    this.index.close();
   }
 
   onLines(listener: (lines: readonly LogLine[]) => void): () => void {
@@ -97,28 +129,58 @@ export class ServerLog {
     return this.seq;
   }
 
+  /** A page from the ring, continued from the files (through the line index) where the ring ends. */
   get(params: LogsGetParams): LogsGetResult {
     const needle = params.grep?.toLowerCase();
     const keep = needle ? (l: LogLine) => stripAnsi(l.text).toLowerCase().includes(needle) : undefined;
     const forward = params.since !== undefined && params.before === undefined;
     const limit = Math.max(1, Math.min(params.limit ?? params.tail ?? 200, 10_000));
-    const { lines, more } = this.ring.select({ since: params.since, before: params.before, limit, fromEnd: !forward, keep });
-    return { lines, lastSeq: this.seq, more };
+    const ringStart = this.ring.oldestSeq ?? this.seq + 1;
+    const older = this.index.oldestSeq;
+    const runDirOf = (runId: string): string => this.runDirs.get(runId) ?? path.join(this.opts.runsDir ?? '', runId);
+    if (forward) {
+      // Catching up from before the ring: the files first, then the ring.
+      const from = params.since! + 1;
+      const fromFiles = older !== undefined && from < ringStart ? readFilePage(this.index, runDirOf, { from, to: ringStart, limit, backwards: false, keep }) : undefined;
+      if (fromFiles && (fromFiles.more || fromFiles.lines.length === limit)) return { lines: fromFiles.lines, lastSeq: this.seq, more: true, scannedTo: fromFiles.scannedTo };
+      const got = fromFiles?.lines.length ?? 0;
+      const ring = this.ring.select({ since: params.since, limit: limit - got, fromEnd: false, keep });
+      return { lines: [...(fromFiles?.lines ?? []), ...ring.lines], lastSeq: this.seq, more: ring.more };
+    }
+    const ring = this.ring.select({ since: params.since, before: params.before, limit, fromEnd: true, keep });
+    const to = Math.min(params.before ?? Infinity, ringStart);
+    const from = (params.since ?? 0) + 1;
+    if (ring.more || older === undefined || to <= Math.max(from, older)) return { lines: ring.lines, lastSeq: this.seq, more: ring.more || (older !== undefined && to > Math.max(from, older)) };
+    const page = readFilePage(this.index, runDirOf, { from, to, limit: limit - ring.lines.length, backwards: true, keep });
+    return { lines: [...page.lines, ...ring.lines], lastSeq: this.seq, more: page.more, scannedTo: page.scannedTo };
   }
 
   private reader(runId: string, runDir: string, stream: 'stdout' | 'stderr', offset: number, lines: number): StreamReader {
+    const file = path.join(runDir, `${stream}.log`);
     const r = { stream, splitter: new LineSplitter(), lines } as StreamReader;
-    r.tailer = new FileTailer(path.join(runDir, `${stream}.log`), offset, {
-      data: (chunk) => this.emitParts(r, runId, r.splitter.push(chunk)),
-      truncated: () => this.system(`${stream}.log was rotated`),
+    r.rotator = new LogRotator(file, this.opts.rotation ?? DEFAULT_ROTATION, (message) => this.system(message));
+    r.tailer = new FileTailer(file, offset, {
+      data: (chunk, end) => {
+        // Where this chunk's first line began: the bytes held over from earlier chunks come first.
+        const start = end - chunk.length - r.splitter.buffered;
+        const skipLf = r.splitter.pendingCr;
+        this.emitParts(r, runId, r.splitter.push(chunk), start, skipLf);
+        r.rotator.advanced(end - r.splitter.buffered);
+      },
+      truncated: () => this.system(`${stream}.log was truncated by something other than Runlens; reading it again from the start`),
       error: (err) => this.system(`reading ${stream}.log failed: ${err.message}`),
     });
     return r;
   }
 
-  private emitParts(r: StreamReader, runId: string, parts: SplitLine[]): void {
+  private emitParts(r: StreamReader, runId: string, parts: SplitLine[], offset?: number, skipLf = false): void {
     if (parts.length === 0) return;
-    this.emit(parts.map((p) => this.line(r.stream, p.text, runId, p.partial, ++r.lines)));
+    const lines = parts.map((p) => this.line(r.stream, p.text, runId, p.partial, ++r.lines));
+    if (offset !== undefined) {
+      const first = lines[0]!;
+      this.index.recordFile({ firstSeq: first.seq, count: lines.length, run: runId, stream: r.stream, time: first.time, offset, line: first.line!, skipLf });
+    }
+    this.emit(lines);
   }
 
   private line(stream: LogStream, text: string, runId: string, partial = false, lineNo?: number): LogLine {

@@ -5,6 +5,7 @@
  * Stopping signals the whole process group and reports `stopped` only when every process is gone.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ServerInfo, ServerStatus } from '../../shared/protocol/servers';
 import { identityAlive, processStartTime } from '../../shared/node/processInfo';
@@ -81,7 +82,16 @@ export class ManagedServer {
 
   constructor(public spec: ServerSpec, private readonly deps: ManagedServerDeps, firstSeq = 0) {
     this.id = serverId(spec.projectId, spec.name);
-    this.log = new ServerLog(this.id, deps.ringCapacity, deps.lineSink, firstSeq);
+    const logsDir = path.join(path.dirname(deps.runsDir), 'logs');
+    fs.mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+    this.log = new ServerLog(this.id, {
+      capacity: deps.ringCapacity,
+      sink: deps.lineSink,
+      firstSeq,
+      indexFile: path.join(logsDir, `${encodeURIComponent(spec.name)}.index.jsonl`),
+      runsDir: deps.runsDir,
+      rotation: spec.logRotation,
+    });
   }
 
   info(): ServerInfo {

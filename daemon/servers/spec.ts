@@ -36,6 +36,8 @@ export interface ServerSpec {
   /** True for Mastra servers: they get the Mastra exporter variables. */
   mastra?: boolean;
   health: HealthSpec;
+  /** Log file rotation; the defaults (10 MB, keep 5) when absent. */
+  logRotation?: { maxBytes: number; keep: number };
 }
 
 /** Where a run starts from: a build directory, or the project itself when it has no build step. */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RestartPolicy as ConfigRestart, ServerConfig } from '../../shared/config/runlens';
 import type { Project } from '../projects/project';
+import { DEFAULT_ROTATION } from '../logs/logRotation';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restartPolicy';
 import type { HealthSpec, ServerSpec } from './spec';
 
@@ -41,6 +42,7 @@ export function specsFromProject(project: Pick<Project, 'id' | 'folder' | 'kind'
     // Relative paths point into the build (the project's own dependencies), resolved at start.
     node: config?.node,
     mastra: project.kind === 'mastra',
+    ...(server.logs && { logRotation: { maxBytes: server.logs.maxFileBytes ?? DEFAULT_ROTATION.maxBytes, keep: server.logs.keepFiles ?? DEFAULT_ROTATION.keep } }),
     health: {
       ...DEFAULT_HEALTH,
       path: server.health?.path,

@@ -48,6 +48,14 @@ export interface ServerConfig {
   dependsOn?: string[];
   /** Files the build must produce, relative to `cwd`; checked in the build's verify step. */
   output?: string[];
+  logs?: LogFiles;
+}
+
+export interface LogFiles {
+  /** Rotate stdout.log / stderr.log when they pass this many bytes (default 10 MB). */
+  maxFileBytes?: number;
+  /** Rotated copies kept per stream (default 5). */
+  keepFiles?: number;
 }
 
 export interface BuildSettings {

@@ -22,7 +22,7 @@ export class ConfigError extends Error {
 
 export const TOP_LEVEL_KEYS = ['$schema', 'node', 'build', 'servers'] as const;
 export const BUILD_KEYS = ['timeoutMs', 'keep'] as const;
-export const SERVER_KEYS = ['name', 'build', 'start', 'cwd', 'env', 'envFiles', 'port', 'health', 'restart', 'dependsOn', 'output'] as const;
+export const SERVER_KEYS = ['name', 'build', 'start', 'cwd', 'env', 'envFiles', 'port', 'health', 'restart', 'dependsOn', 'output', 'logs'] as const;
 export const HEALTH_KEYS = ['path', 'port', 'intervalMs', 'timeoutMs', 'startupTimeoutMs'] as const;
 export const RESTART_KEYS = ['mode', 'maxRestarts', 'backoffMs'] as const;
 const RESTART_MODES = ['never', 'on-failure', 'always'] as const;
@@ -148,6 +148,11 @@ function checkServer(c: Checker, v: Json, at: string): Partial<ServerConfig> | u
   if (s.restart !== undefined) checkRestart(c, s.restart, `${at}.restart`);
   c.strings(s.dependsOn, `${at}.dependsOn`);
   c.strings(s.output, `${at}.output`);
+  if (s.logs !== undefined) {
+    const logs = c.object(s.logs, `${at}.logs`, ['maxFileBytes', 'keepFiles']);
+    c.integer(logs?.maxFileBytes, `${at}.logs.maxFileBytes`, 64 * 1024);
+    c.integer(logs?.keepFiles, `${at}.logs.keepFiles`, 1, 100);
+  }
   return s as Partial<ServerConfig>;
 }
 

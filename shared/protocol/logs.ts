@@ -38,8 +38,13 @@ export interface LogsGetResult {
   lines: LogLine[];
   /** Seq of the newest line the daemon has, for a follow-up `since`. */
   lastSeq: number;
-  /** True when older lines exist before the first returned one. */
+  /** True when more eligible lines exist beyond the returned ones (older, or newer for `since`). */
   more: boolean;
+  /**
+   * Set when a search of the files stopped at its read budget before filling the page: the seq
+   * the scan reached. Ask again with it as `before` (or `since`) to go on.
+   */
+  scannedTo?: number;
 }
 
 export interface LogsSubscribeParams {

@@ -1,0 +1,160 @@
+/**
+ * Size-based rotation of a server's stdout.log / stderr.log that cannot lose a line. The server
+ * holds the file open for append and never reopens it, so the file cannot be renamed away, and
+ * copy-then-truncate loses whatever is written between the copy and the truncate. Instead the
+ * finished head is copied to `<stream>.log.1` (older copies shift to .2 … .keep) and then punched
+ * out of the live file as a hole: it frees the disk space while every byte keeps its offset, so
+ * the server's appends, the daemon's read position and the line index all stay valid. Where the
+ * filesystem cannot punch holes the file is left to grow and the user is told once; losing lines
+ * to save disk is never the trade.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface RotationSettings {
+  /** Rotate when the live part of the file passes this many bytes. */
+  maxBytes: number;
+  /** Rotated copies kept; the oldest beyond this is deleted. */
+  keep: number;
+}
+
+export const DEFAULT_ROTATION: RotationSettings = { maxBytes: 10 * 1024 * 1024, keep: 5 };
+
+/** Byte range [from, to) of the stream that a rotated copy holds, newest first. */
+export interface RotatedFile {
+  name: string;
+  from: number;
+  to: number;
+}
+
+export interface RotationState {
+  /** Bytes before this offset live only in rotated copies (the live file has a hole there). */
+  holeEnd: number;
+  files: RotatedFile[];
+}
+
+export type PunchHole = (file: string, length: number) => Promise<void>;
+
+/** Frees [0, length) of a file with util-linux `fallocate --punch-hole`; sizes and offsets stay. */
+export const punchHoleWithFallocate: PunchHole = (file, length) =>
+  new Promise((resolve, reject) => {
+    execFile('fallocate', ['--punch-hole', '--offset', '0', '--length', String(length), file], (err, _out, stderr) => {
+      if (err) reject(new Error(stderr.trim() || err.message));
+      else resolve();
+    });
+  });
+
+export function rotationStateFile(logFile: string): string {
+  return `${logFile}.rotation.json`;
+}
+
+export function readRotationState(logFile: string): RotationState {
+  try {
+    const s = JSON.parse(fs.readFileSync(rotationStateFile(logFile), 'utf8')) as RotationState;
+    if (typeof s.holeEnd === 'number' && Array.isArray(s.files)) return s;
+  } catch {
+    // Never rotated (or the note was lost): the live file holds everything.
+  }
+  return { holeEnd: 0, files: [] };
+}
+
+/** Where the byte at `offset` of the stream is now: the live file, a rotated copy, or gone. */
+export function locateOffset(logFile: string, state: RotationState, offset: number): { file: string; position: number; end?: number } | undefined {
+  if (offset >= state.holeEnd) return { file: logFile, position: offset };
+  const copy = state.files.find((f) => offset >= f.from && offset < f.to);
+  if (!copy) return undefined;
+  return { file: path.join(path.dirname(logFile), copy.name), position: offset - copy.from, end: copy.to - copy.from };
+}
+
+export class LogRotator {
+  private state: RotationState;
+  private busy = false;
+  private unsupported = false;
+  private latest = 0;
+
+  constructor(
+    private readonly logFile: string,
+    private readonly settings: RotationSettings,
+    private readonly report: (message: string) => void,
+    private readonly punch: PunchHole = punchHoleWithFallocate,
+  ) {
+    this.state = readRotationState(logFile);
+  }
+
+  get current(): RotationState {
+    return this.state;
+  }
+
+  /**
+   * Called as reading advances; `complete` is the offset after the last complete line read, so a
+   * rotated copy always ends on a line boundary. Rotation runs in the background, one at a time.
+   */
+  advanced(complete: number): void {
+    this.latest = Math.max(this.latest, complete);
+    if (this.busy || this.unsupported || this.latest - this.state.holeEnd < this.settings.maxBytes) return;
+    this.busy = true;
+    this.rotate(this.latest).then(
+      () => {
+        this.busy = false;
+        // Reading went on meanwhile: catch up now rather than at the next read.
+        this.advanced(this.latest);
+      },
+      (err: unknown) => {
+        this.busy = false;
+        this.report(`could not rotate ${path.basename(this.logFile)}: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  private async rotate(upTo: number): Promise<void> {
+    const dir = path.dirname(this.logFile);
+    const base = path.basename(this.logFile);
+    const kept = this.state.files.slice(0, this.settings.keep - 1);
+    for (const dropped of this.state.files.slice(this.settings.keep - 1)) await fs.promises.rm(path.join(dir, dropped.name), { force: true });
+    // Shift oldest first so no copy overwrites a newer one.
+    for (let i = kept.length - 1; i >= 0; i--) {
+      const next = `${base}.${i + 2}`;
+      await fs.promises.rename(path.join(dir, kept[i]!.name), path.join(dir, next));
+      kept[i] = { ...kept[i]!, name: next };
+    }
+    const first = `${base}.1`;
+    await copyRange(this.logFile, path.join(dir, first), this.state.holeEnd, upTo);
+    const next: RotationState = { holeEnd: upTo, files: [{ name: first, from: this.state.holeEnd, to: upTo }, ...kept] };
+    // The note goes to disk before the hole: a crash between the two leaves bytes in both places, never in neither.
+    await writeAtomically(rotationStateFile(this.logFile), JSON.stringify(next));
+    this.state = next;
+    try {
+      await this.punch(this.logFile, upTo);
+    } catch (err) {
+      this.unsupported = true;
+      this.report(`${base} cannot be rotated here (${(err as Error).message}); it keeps growing, and no line is lost`);
+    }
+  }
+}
+
+async function copyRange(from: string, to: string, start: number, end: number): Promise<void> {
+  const tmp = `${to}.tmp`;
+  const src = await fs.promises.open(from, 'r');
+  const dst = await fs.promises.open(tmp, 'w', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (let pos = start; pos < end; ) {
+      const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) throw new Error(`${from} ended at ${pos}, before ${end}`);
+      await dst.write(buf, 0, bytesRead);
+      pos += bytesRead;
+    }
+    await dst.sync();
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+  await fs.promises.rename(tmp, to);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+  await fs.promises.rename(tmp, file);
+}
