@@ -17,6 +17,9 @@ const RANGE_LABELS: Record<string, string> = { '5m': 'Last 5 minutes', '15m': 'L
 
 type Field = HTMLElement & { value: string };
 
+const FIRST_ROWS = 60;
+const CHUNK_ROWS = 200;
+
 function select(label: string, options: [string, string][], value: string): Field {
   const el = h('vscode-single-select', { 'aria-label': label, title: label }) as Field;
   for (const [v, text] of options) el.append(h('vscode-option', { value: v, selected: v === value }, text));
@@ -43,6 +46,8 @@ export class TraceList {
   private cursor: string | undefined;
   private nextCursor: string | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
+  /** Counts page renders, so the chunks of a replaced page stop. */
+  private renders = 0;
 
   constructor(private filter: TraceFilter, private live: boolean, private readonly events: ListEvents) {
     this.serverSelect = h('span', { class: 'server-select' });
@@ -150,7 +155,16 @@ export class TraceList {
     this.cursor = cursor;
     this.nextCursor = nextCursor;
     const focused = (document.activeElement as HTMLElement | null)?.dataset?.traceId;
-    this.body.replaceChildren(...items.map((t) => this.row(t)));
+    // The first screenful goes in now; the rest follows a chunk per frame, so a 1,000-row page
+    // shows at once and never blocks input for long.
+    const render = ++this.renders;
+    this.body.replaceChildren(...items.slice(0, FIRST_ROWS).map((t) => this.row(t)));
+    const more = (from: number) => {
+      if (render !== this.renders || from >= items.length) return;
+      this.body.append(...items.slice(from, from + CHUNK_ROWS).map((t) => this.row(t)));
+      requestAnimationFrame(() => more(from + CHUNK_ROWS));
+    };
+    requestAnimationFrame(() => more(FIRST_ROWS));
     if (focused) (this.body.querySelector(`[data-trace-id="${focused}"]`) as HTMLElement | null)?.focus();
     const pageNo = this.cursors.length + 1;
     this.status.textContent = items.length === 0 ? 'No traces match these filters yet.' : `Page ${pageNo}: ${items.length} traces`;

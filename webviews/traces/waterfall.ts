@@ -26,6 +26,7 @@ interface Row {
   node?: SpanNode;
   /** What the row shows now, to skip writes that would change nothing. */
   key?: string;
+  index?: number;
 }
 
 export class Waterfall {
@@ -117,18 +118,25 @@ export class Waterfall {
     const tree = this.tree;
     if (!tree) return;
     const total = tree.visible.length;
-    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    const height = `${total * ROW_HEIGHT}px`;
+    if (this.spacer.style.height !== height) this.spacer.style.height = height;
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const count = Math.min(total - first, Math.ceil((this.viewport.clientHeight || 600) / ROW_HEIGHT) + 2 * OVERSCAN);
     while (this.rows.length < count) this.rows.push(this.makeRow());
-    for (let i = 0; i < this.rows.length; i++) {
-      const row = this.rows[i];
-      if (i < count) this.fill(row, tree.visible[first + i], first + i);
-      else if (row.node) {
-        row.el.hidden = true;
-        row.node = undefined;
-        row.key = undefined;
-      }
+    // Row i of the trace always lands in pool slot i % pool size: a row that stays in view keeps
+    // its element, so a scroll step refills only the rows that came into view.
+    const pool = this.rows.length;
+    const used = new Set<number>();
+    for (let index = first; index < first + count; index++) {
+      used.add(index % pool);
+      this.fill(this.rows[index % pool], tree.visible[index], index);
+    }
+    for (let slot = 0; slot < pool; slot++) {
+      const row = this.rows[slot];
+      if (used.has(slot) || !row.node) continue;
+      row.el.hidden = true;
+      row.node = undefined;
+      row.key = undefined;
     }
     const active = this.selected && !this.hiddenByCollapse(this.selected) ? `span-${this.selected.span.spanId}` : undefined;
     if (active) this.viewport.setAttribute('aria-activedescendant', active);
@@ -160,7 +168,10 @@ export class Waterfall {
   private fill(row: Row, node: SpanNode, index: number): void {
     const tree = this.tree as SpanTree;
     row.el.hidden = false;
-    row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    if (row.index !== index) {
+      row.index = index;
+      row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    }
     if (row.node !== node) {
       row.node = node;
       row.el.id = `span-${node.span.spanId}`;
