@@ -59,6 +59,8 @@ export class TracesPanel implements vscode.Disposable {
   private live: boolean;
   private timer: ReturnType<typeof setInterval> | undefined;
   private querying = false;
+  private ready = false;
+  private pendingFilter: TraceFilter | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: TracesPanelState | undefined, onDispose: () => void) {
     this.live = state?.live ?? true;
@@ -82,8 +84,10 @@ export class TracesPanel implements vscode.Disposable {
 
   /** Shows the list filtered as given (from the metrics panel: the slowest traces of a bucket). */
   showFiltered(filter: TraceFilter): void {
-    this.post({ type: 'init', servers: this.servers(), live: false });
-    void this.query(filter, undefined, false);
+    // The webview applies it to its controls and state, then queries as for any filter change;
+    // a webview still loading gets it right after `init`.
+    if (this.ready) this.post({ type: 'showFilter', filter });
+    else this.pendingFilter = filter;
   }
 
   private post(message: TracesToWebview): void {
@@ -97,7 +101,10 @@ export class TracesPanel implements vscode.Disposable {
   private async handle(msg: TracesToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
+        this.ready = true;
         this.post({ type: 'init', servers: this.servers(), live: this.live });
+        if (this.pendingFilter) this.post({ type: 'showFilter', filter: this.pendingFilter });
+        this.pendingFilter = undefined;
         return;
       case 'listTraces':
         await this.query(msg.filter, msg.cursor, false);

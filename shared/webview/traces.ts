@@ -52,6 +52,7 @@ export type TracesToWebview =
   | { type: 'traces'; items: TraceSummary[]; cursor?: string; nextCursor?: string; live: boolean }
   | { type: 'trace'; traceId: string; spans: SpanRecord[]; logs: LogRecord[] }
   | { type: 'sourceResult'; spanId: string; ok: boolean; message: string }
+  | { type: 'showFilter'; filter: TraceFilter }
   | { type: 'error'; message: string };
 
 /** State the webview saves through `setState`; the serializer hands it back after a reload. */
@@ -162,6 +163,8 @@ export function parseTracesToWebview(value: unknown): TracesToWebview {
       };
     case 'sourceResult':
       return { type: 'sourceResult', spanId: str(o, 'spanId', 64), ok: bool(o, 'ok'), message: str(o, 'message', 10_000) };
+    case 'showFilter':
+      return { type: 'showFilter', filter: parseFilter(o.filter) };
     case 'error':
       return { type: 'error', message: str(o, 'message', 10_000) };
     default:
@@ -172,5 +175,5 @@ export function parseTracesToWebview(value: unknown): TracesToWebview {
 /** Every message type, both directions: docs/protocol.md must list each one (unit test). */
 export const TRACES_MESSAGE_TYPES = {
   toHost: ['ready', 'listTraces', 'setLive', 'openTrace', 'openSource'],
-  toWebview: ['init', 'traces', 'trace', 'sourceResult', 'error'],
+  toWebview: ['init', 'traces', 'trace', 'sourceResult', 'showFilter', 'error'],
 } as const;

@@ -74,6 +74,12 @@ host.onMessage((msg) => {
       document.body.dataset.traceRendered = `${msg.traceId}:${(performance.now() - started).toFixed(1)}`;
       break;
     }
+    case 'showFilter':
+      view.element.hidden = true;
+      list.element.hidden = false;
+      save({ selectedTraceId: undefined });
+      list.apply(msg.filter);
+      break;
     case 'sourceResult':
       if (!msg.ok) view.showNotice(msg.message, false);
       break;

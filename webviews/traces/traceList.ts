@@ -17,6 +17,12 @@ const RANGE_LABELS: Record<string, string> = { '5m': 'Last 5 minutes', '15m': 'L
 
 type Field = HTMLElement & { value: string };
 
+/** Unix ms → the local `YYYY-MM-DDTHH:mm` a datetime-local input shows. */
+function localInput(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
 const FIRST_ROWS = 60;
 const CHUNK_ROWS = 200;
 
@@ -38,6 +44,8 @@ export class TraceList {
   private readonly body: HTMLElement;
   private readonly status: HTMLElement;
   private readonly serverSelect: HTMLElement;
+  private readonly filters: HTMLElement;
+  private servers: ServerOption[] = [];
   private readonly prev: HTMLElement;
   private readonly next: HTMLElement;
   private readonly liveButton: HTMLElement;
@@ -51,6 +59,8 @@ export class TraceList {
 
   constructor(private filter: TraceFilter, private live: boolean, private readonly events: ListEvents) {
     this.serverSelect = h('span', { class: 'server-select' });
+    this.filters = h('div', { class: 'filters', role: 'search' });
+    this.filters.append(...this.filterControls());
     this.status = h('span', { class: 'muted list-status', role: 'status' });
     this.prev = h('vscode-button', { secondary: true, 'aria-label': 'Previous page', title: 'Previous page' }, icon('chevron-left'));
     this.next = h('vscode-button', { secondary: true, 'aria-label': 'Next page', title: 'Next page' }, icon('chevron-right'));
@@ -68,7 +78,7 @@ export class TraceList {
       h('div', { role: 'rowgroup' }, h('div', { role: 'row', class: 'trace-row head' }, ...['Root span', 'Service', 'Start', 'Duration', 'Spans', 'Errors'].map((c) => h('span', { role: 'columnheader' }, c)))),
       this.body);
     this.element = h('section', { class: 'trace-list' },
-      h('div', { class: 'filters', role: 'search' }, ...this.filterControls()),
+      this.filters,
       h('div', { class: 'list-bar' }, this.liveButton, this.status, h('span', { class: 'spacer' }), this.prev, this.next),
       h('div', { class: 'table-wrap' }, table));
   }
@@ -78,15 +88,39 @@ export class TraceList {
   }
 
   setServers(servers: ServerOption[]): void {
+    this.servers = servers;
     const el = select('Server', [['', 'All servers'], ...servers.map((s): [string, string] => [s.id, s.label])], this.filter.serverId ?? '');
     el.addEventListener('change', () => this.update({ serverId: el.value || undefined }));
     this.serverSelect.replaceChildren(el);
   }
 
+  /** Shows `filter` in the controls and queries its first page (a filter chosen elsewhere). */
+  apply(filter: TraceFilter): void {
+    this.filter = filter;
+    this.filters.replaceChildren(...this.filterControls());
+    this.setServers(this.servers);
+    this.query();
+  }
+
   private filterControls(): HTMLElement[] {
     const f = this.filter;
-    const range = select('Time range', TIME_RANGES.filter((r) => r !== 'custom').map((r): [string, string] => [r, RANGE_LABELS[r]]), f.range === 'custom' ? '1h' : f.range);
-    range.addEventListener('change', () => this.update({ range: range.value as TraceFilter['range'] }));
+    const range = select('Time range', TIME_RANGES.map((r): [string, string] => [r, RANGE_LABELS[r]]), f.range);
+    const now = Date.now();
+    const from = textField('From', localInput(f.fromMs ?? now - 3_600_000), 'datetime-local');
+    const to = textField('To', localInput(f.toMs ?? now), 'datetime-local');
+    const custom = h('span', { class: 'custom-range', hidden: f.range !== 'custom' }, from, to);
+    const applyCustom = () => {
+      const fromMs = Date.parse(from.value);
+      const toMs = Date.parse(to.value);
+      if (Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs < toMs) this.update({ range: 'custom', fromMs, toMs });
+    };
+    from.addEventListener('change', applyCustom);
+    to.addEventListener('change', applyCustom);
+    range.addEventListener('change', () => {
+      custom.hidden = range.value !== 'custom';
+      if (range.value === 'custom') applyCustom();
+      else this.update({ range: range.value as TraceFilter['range'], fromMs: undefined, toMs: undefined });
+    });
     const name = textField('Root span name contains', f.nameContains ?? '');
     name.addEventListener('input', () => this.update({ nameContains: name.value || undefined }, 250));
     const service = textField('Service', f.service ?? '');
@@ -108,7 +142,7 @@ export class TraceList {
       const [by, order] = sort.value.split(':');
       this.update({ sort: by as TraceFilter['sort'], order: order as TraceFilter['order'] });
     });
-    return [this.serverSelect, range, name, service, status, minDur, attr, sort];
+    return [this.serverSelect, range, custom, name, service, status, minDur, attr, sort];
   }
 
   /** Applies a filter change and queries the first page (after `delayMs`, for typing). */
