@@ -1,22 +1,24 @@
 /**
- * Errors as diagnostics: a span that recorded an exception becomes an error in the Problems view at
- * the mapped source line of its first project frame (or the span's own code location), with the
- * message, the server, the time and the trace id. A server's diagnostics are cleared when it runs
+ * Errors as diagnostics: a span that recorded an exception, or an uncaught exception a server wrote
+ * to its log, becomes an error in the Problems view at the mapped source line of its first project
+ * frame (or the span's own code location), with the message, the server, the time and the trace id. A server's diagnostics are cleared when it runs
  * from a new build. The daemon has no "new error" notification, so error traces are polled while
  * connected, only from the last poll on; `runlens.diagnostics.errors` turns this off.
  */
 import * as vscode from 'vscode';
-import { GetTraceRequest, ListTracesRequest } from '../../shared/protocol';
+import { GetTraceRequest, ListTracesRequest, SearchLogsRequest } from '../../shared/protocol';
 import type { SpanRecord } from '../../shared/telemetry/model';
 import type { DaemonClient } from '../daemonClient';
 import { DisposableStore } from '../disposables';
 import type { ServerStore } from '../servers/serverStore';
+import { exceptionsFromLogs } from './logExceptions';
 import type { SourceTarget } from './sourceNavigator';
 
 const POLL_MS = 10_000;
 /** On start, errors of the last quarter hour are shown. */
 const LOOK_BACK_MS = 15 * 60_000;
 const MAX_TRACES_PER_POLL = 50;
+const MAX_LOG_LINES_PER_POLL = 2000;
 
 export interface ErrorDiagnosticsDeps {
   client: DaemonClient;
@@ -82,7 +84,20 @@ export class ErrorDiagnostics implements vscode.Disposable {
       const trace = await this.deps.client.request(GetTraceRequest, { traceId: summary.traceId });
       for (const span of trace.spans) this.addSpan(span);
     }
+    await this.pollLogs(from - 30_000);
     this.publish();
+  }
+
+  /** Uncaught exceptions in server output (stderr lines are `warn` or above). */
+  private async pollLogs(fromMs: number): Promise<void> {
+    const page = await this.deps.client.request(SearchLogsRequest, { source: 'server', level: 'warn', fromMs, limit: MAX_LOG_LINES_PER_POLL });
+    for (const e of exceptionsFromLogs(page.items)) {
+      const id = `${e.runId ?? ''}:${e.timeMs}:${e.message}`;
+      if (this.seen.has(id)) continue;
+      this.seen.add(id);
+      const target = this.deps.resolve({ attributes: { 'code.stacktrace': e.stack } });
+      if (target.ok) this.add(e.serverId, target, `${e.message} (${e.serverId ?? 'unknown server'}, ${new Date(e.timeMs).toLocaleTimeString()}, uncaught; Runlens: Show Logs)`);
+    }
   }
 
   private addSpan(span: SpanRecord): void {
@@ -92,16 +107,19 @@ export class ErrorDiagnostics implements vscode.Disposable {
     let target = this.deps.resolve({ attributes: {}, events: span.events });
     if (!target.ok) target = this.deps.resolve(span);
     if (!target.ok) return;
-    const at = new vscode.Position(target.line - 1, Math.max(0, target.column - 1));
     const server = span.serverId ?? span.service ?? 'unknown server';
     const time = new Date(Number(span.startTimeUnixNano.slice(0, -6))).toLocaleTimeString();
-    const diagnostic = new vscode.Diagnostic(new vscode.Range(at, at.translate(0, 1)),
-      `${error.type ? `${error.type}: ` : ''}${error.message} (${server}, ${time}, span ${span.name}; Runlens: Open Traces, trace ${span.traceId})`,
-      vscode.DiagnosticSeverity.Error);
+    this.add(span.serverId, target,
+      `${error.type ? `${error.type}: ` : ''}${error.message} (${server}, ${time}, span ${span.name}; Runlens: Open Traces, trace ${span.traceId})`);
+  }
+
+  private add(serverId: string | undefined, target: SourceTarget & { ok: true }, message: string): void {
+    const at = new vscode.Position(target.line - 1, Math.max(0, target.column - 1));
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(at, at.translate(0, 1)), message, vscode.DiagnosticSeverity.Error);
     diagnostic.source = 'Runlens';
     diagnostic.code = 'runtime-error';
-    const key = span.serverId ?? '';
-    const bucket = this.byServer.get(key) ?? { buildId: span.serverId ? this.deps.store.get(span.serverId)?.buildId : undefined, entries: [] };
+    const key = serverId ?? '';
+    const bucket = this.byServer.get(key) ?? { buildId: serverId ? this.deps.store.get(serverId)?.buildId : undefined, entries: [] };
     bucket.entries.push({ uri: vscode.Uri.file(target.file), diagnostic });
     this.byServer.set(key, bucket);
   }
