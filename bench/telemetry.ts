@@ -41,6 +41,20 @@ async function rawInsert(url: string): Promise<number> {
   return N / ((performance.now() - t) / 1000);
 }
 
+/**
+ * Waits (up to a minute) until ClickHouse has merged the parts the ingest left, so queries are
+ * timed against the steady state rather than against a server busy merging.
+ */
+async function settle(url: string): Promise<void> {
+  const t = performance.now();
+  for (let i = 0; i < 120; i++) {
+    const r = await fetch(`${url}/?query=${encodeURIComponent("SELECT count() FROM system.merges WHERE database = 'bench'")}`);
+    if ((await r.text()).trim() === '0') break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  console.log(`clickhouse background merges after the ingest: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
 async function queries(store: TelemetryStore): Promise<Record<string, Timing>> {
   const hour = { fromMs: T0, toMs: T0 + 3_600_000 };
   const trace = await store.getTrace({ traceId: '1'.padStart(32, '0') });
@@ -105,6 +119,7 @@ async function benchStores(): Promise<void> {
       const rawRate = await rawInsert(ch.url);
       console.log(`clickhouse store ingest from JSONL: ${fmt(ch1.rate)} spans/s`);
       console.log(`raw JSONEachRow insert, same rows:  ${fmt(rawRate)} rows/s; store/raw ${((ch1.rate / rawRate) * 100).toFixed(0)}% (target >= 50%)`);
+      await settle(ch.url);
       printQueries(await queries(local), await queries(store));
       await store.close();
       fs.rmSync(stateDir, { recursive: true, force: true });

@@ -18,18 +18,23 @@ export function bucketUpperMs(bucket: number): number {
   return Math.pow(GROWTH, bucket) / 1000;
 }
 
-/** The q-quantile (0..1) of a histogram given as bucket → count. */
-export function quantileFromBuckets(buckets: Map<number, number>, q: number): number {
+/** p50, p95 and p99 of a histogram in one pass over its sorted buckets. */
+export function latencyQuantiles(buckets: Map<number, number>): { p50Ms: number; p95Ms: number; p99Ms: number } {
   let total = 0;
   for (const n of buckets.values()) total += n;
-  if (total === 0) return 0;
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (const b of [...buckets.keys()].sort((x, y) => x - y)) {
-    seen += buckets.get(b)!;
-    if (seen >= rank) return bucketUpperMs(b);
+  const qs = [0.5, 0.95, 0.99];
+  const out = [0, 0, 0];
+  if (total > 0) {
+    const ranks = qs.map((q) => Math.max(1, Math.ceil(q * total)));
+    let seen = 0;
+    let k = 0;
+    for (const b of [...buckets.keys()].sort((x, y) => x - y)) {
+      seen += buckets.get(b)!;
+      while (k < 3 && seen >= ranks[k]!) out[k++] = bucketUpperMs(b);
+      if (k === 3) break;
+    }
   }
-  return 0;
+  return { p50Ms: out[0]!, p95Ms: out[1]!, p99Ms: out[2]! };
 }
 
 /** Exact quantile of raw values (nearest rank), for metric series. */

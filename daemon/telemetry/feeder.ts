@@ -7,7 +7,7 @@
 import type { TelemetryRecord } from '../../shared/telemetry/model';
 import type { Checkpoint, InsertBatch, SegmentLine, TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
-import type { Quarantine } from './quarantine';
+import type { Quarantine, QuarantineEntry } from './quarantine';
 import { readSegments, segmentName } from './segments';
 
 export interface FeederOptions {
@@ -19,6 +19,17 @@ export interface FeederOptions {
   batchBytes?: number;
 }
 
+interface Loaded {
+  from: Checkpoint;
+  next: Checkpoint;
+  batch: InsertBatch;
+  bad: QuarantineEntry[];
+}
+
+function samePosition(a: Checkpoint, b: Checkpoint): boolean {
+  return a.segment === b.segment && a.offset === b.offset;
+}
+
 export class Feeder {
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -26,6 +37,8 @@ export class Feeder {
   private position: Checkpoint | undefined;
   private failures = 0;
   private loop: Promise<void> | undefined;
+  /** The batch after the one being inserted, read ahead. */
+  private ahead: Loaded | undefined;
   lastError: string | undefined;
 
   constructor(private readonly opts: FeederOptions) {}
@@ -75,30 +88,51 @@ export class Feeder {
     }
   }
 
-  /** Inserts the next batch; false when there was nothing new. */
+  /**
+   * Inserts the next batch; false when there was nothing new. While the store works on a batch
+   * (ClickHouse does most of it in its own process), the next one is read and parsed, so the two
+   * overlap. Lines that cannot be used are quarantined once their batch is in: a failed insert is
+   * retried from the same checkpoint and must not quarantine them twice.
+   */
   private async step(from: Checkpoint): Promise<boolean> {
     this.pendingWake = false;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const cur = ahead && samePosition(ahead.from, from) ? ahead : this.load(from);
+    if (samePosition(cur.next, from)) return false;
+    const inserted = this.opts.store.insert(cur.batch, cur.next);
+    let next: Loaded | undefined;
+    try {
+      next = this.load(cur.next);
+    } finally {
+      await inserted;
+    }
+    for (const bad of cur.bad) this.opts.quarantine.add(bad);
+    this.position = cur.next;
+    if (!samePosition(next.next, cur.next)) this.ahead = next;
+    return true;
+  }
+
+  /** Reads and parses the batch that starts at `from`. */
+  private load(from: Checkpoint): Loaded {
     const chunk = readSegments(this.opts.segmentsDir, from, this.opts.batchBytes ?? 4 * 1024 * 1024);
-    if (chunk.next.segment === from.segment && chunk.next.offset === from.offset) return false;
     const spanLines: SegmentLine[] = [];
     const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines };
+    const bad: QuarantineEntry[] = [];
     for (const line of chunk.lines) {
       const rec = parseSegmentLine(line.text);
       if (typeof rec === 'string') {
-        this.opts.quarantine.add({ source: `${this.opts.segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
+        bad.push({ source: `${this.opts.segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
         continue;
       }
       if (rec.t === 'span') {
         batch.spans.push(rec);
         spanLines.push(line);
-      }
-      else if (rec.t === 'log') batch.logs.push(rec);
+      } else if (rec.t === 'log') batch.logs.push(rec);
       else if (rec.t === 'metric') batch.metrics.push(rec);
       else batch.scores.push(rec);
     }
-    await this.opts.store.insert(batch, chunk.next);
-    this.position = chunk.next;
-    return true;
+    return { from, next: chunk.next, batch, bad };
   }
 
   private sleep(ms: number): Promise<void> {

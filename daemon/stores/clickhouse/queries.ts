@@ -10,7 +10,7 @@ import type {
   ServerStatsParams, ServerStatsResult, StoreStats, TraceSummary,
 } from '../../../shared/telemetry/query';
 import { clampLimit, decodeCursor, encodeCursor, msToNs, nsToMs } from '../cursor';
-import { quantileFromBuckets } from '../latency';
+import { latencyQuantiles } from '../latency';
 import { aggregate, bucketStart } from '../series';
 import { int, lit } from './schema';
 
@@ -217,7 +217,7 @@ export async function serverStats(db: Rows, p: ServerStatsParams): Promise<Serve
   }
   const points = [...acc.entries()].sort(([x], [y]) => x - y).map(([t, a]) => ({
     t, requests: a.requests, errors: a.errors,
-    p50Ms: quantileFromBuckets(a.h, 0.5), p95Ms: quantileFromBuckets(a.h, 0.95), p99Ms: quantileFromBuckets(a.h, 0.99),
+    ...latencyQuantiles(a.h),
   }));
   return { serverId: p.serverId, points };
 }

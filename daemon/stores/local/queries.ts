@@ -8,7 +8,7 @@ import type {
 } from '../../../shared/telemetry/query';
 import { clampLimit, decodeCursor, encodeCursor, msToNs } from '../cursor';
 import { aggregate, bucketStart } from '../series';
-import { quantileFromBuckets } from '../latency';
+import { latencyQuantiles } from '../latency';
 import { parseHist } from './rollups';
 import type { SpanBodies, SpanEntry } from './spanBodies';
 import { cmpNs } from './traceSummary';
@@ -188,9 +188,7 @@ export function serverStats(db: Database, p: ServerStatsParams): ServerStatsResu
       t,
       requests: a.requests,
       errors: a.errors,
-      p50Ms: quantileFromBuckets(a.h, 0.5),
-      p95Ms: quantileFromBuckets(a.h, 0.95),
-      p99Ms: quantileFromBuckets(a.h, 0.99),
+      ...latencyQuantiles(a.h),
     }));
   return { serverId: p.serverId, points };
 }
