@@ -11,7 +11,7 @@ export interface TreeUsage {
   pids: number[];
 }
 
-/** Parent → children map of every process, from /proc. */
+/** Parent → children map of every process, from /proc: the fallback where `children` files are missing. */
 function childrenByParent(): Map<number, number[]> {
   const map = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -36,6 +36,49 @@ export function descendants(root: number, tree: Map<number, number[]>): number[]
 }
 
 /**
+ * Children of one process from `/proc/<pid>/task/<tid>/children` (one file per thread: any thread
+ * may fork). Costs a few reads per process of the tree, where scanning all of /proc costs one per
+ * process on the machine, every interval; undefined where the kernel has no such files.
+ */
+function childrenOf(pid: number): number[] | undefined {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tid === String(pid)) return undefined;
+      continue; // The thread ended while we looked.
+    }
+    for (const child of text.split(' ')) if (child.trim()) out.push(Number(child));
+  }
+  return out;
+}
+
+function treesOf(roots: number[]): Map<number, number[]> {
+  const trees = new Map<number, number[]>();
+  for (const root of roots) {
+    const out = [root];
+    for (let i = 0; i < out.length; i++) {
+      const children = childrenOf(out[i]!);
+      if (children === undefined) {
+        const all = childrenByParent();
+        return new Map(roots.map((r) => [r, descendants(r, all)]));
+      }
+      out.push(...children);
+    }
+    trees.set(root, out);
+  }
+  return trees;
+}
+
+/**
  * Usage per root pid; roots that have exited are left out. pidusage keeps each pid's stat file open
  * between samples (CPU is a delta) until the entry is `maxAgeMs` old, so pass a little more than
  * the sampling interval: the files of exited processes are then closed soon after.
@@ -43,8 +86,7 @@ export function descendants(root: number, tree: Map<number, number[]>): number[]
 export async function sampleTrees(roots: number[], maxAgeMs = 15_000): Promise<Map<number, TreeUsage>> {
   const result = new Map<number, TreeUsage>();
   if (roots.length === 0) return result;
-  const tree = childrenByParent();
-  const trees = new Map(roots.map((r) => [r, descendants(r, tree)]));
+  const trees = treesOf(roots);
   const all = [...new Set([...trees.values()].flat())];
   let stats: Record<string, pidusage.Status | undefined>;
   try {

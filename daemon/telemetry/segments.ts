@@ -48,7 +48,7 @@ export class SegmentWriter {
     else this.open((last ?? 0) + 1);
     // fsync once a second: a killed daemon loses nothing (the kernel has the bytes); this bounds
     // what a power loss can take.
-    this.syncTimer = setInterval(() => this.sync(), 1000);
+    this.syncTimer = setInterval(() => this.sync(true), 1000);
     this.syncTimer.unref();
   }
 
@@ -84,10 +84,13 @@ export class SegmentWriter {
     this.fd = -1;
   }
 
-  private sync(): void {
+  /** Synchronous at rotation and close; from the timer in the thread pool, so the event loop never waits on the disk. */
+  private sync(background = false): void {
     if (!this.dirty || this.fd < 0) return;
     this.dirty = false;
-    fs.fsyncSync(this.fd);
+    if (!background) return fs.fsyncSync(this.fd);
+    // A rotation may close this fd meanwhile; it syncs first, so a failed background sync loses nothing.
+    fs.fsync(this.fd, () => undefined);
   }
 
   private rotate(): void {

@@ -2,7 +2,9 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as child_process from 'node:child_process';
 import { HealthMonitor, type HealthState } from '../../daemon/health/healthMonitor';
+import { sampleTrees } from '../../daemon/health/resources';
 import { waitFor } from './helpers';
 
 interface Toggle {
@@ -77,5 +79,21 @@ describe('health monitor', () => {
     assert.equal((await monitor.watch('tcp', { probe: { kind: 'tcp', port: s.port, timeoutMs: 500 }, intervalMs: 1000, startupTimeoutMs: 2000, failureThreshold: 3 })).ready, true);
     monitor.unwatch('tcp');
     await s.close();
+  });
+
+  it('attributes the CPU of a busy child process to the server that forked it', async () => {
+    // The server's own process idles; the grandchild it spawns spins.
+    const spin = "setTimeout(() => process.exit(), 60000); for (;;) {}";
+    const parent = child_process.spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'inherit' }); setTimeout(() => {}, 60000);`], { stdio: 'ignore', detached: true });
+    try {
+      const usage = await waitFor('the spinning child to count for its parent', async () => {
+        const u = (await sampleTrees([parent.pid!])).get(parent.pid!);
+        return u && u.pids.length >= 2 && u.cpuPercent > 50 ? u : undefined;
+      }, 20_000);
+      assert.equal(usage.pids[0], parent.pid);
+      assert.ok(usage.rssBytes > 2 * 10 * 1024 * 1024, `two node processes' memory is summed (${usage.rssBytes})`);
+    } finally {
+      process.kill(-parent.pid!, 'SIGKILL');
+    }
   });
 });
