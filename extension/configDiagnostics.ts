@@ -16,6 +16,10 @@ export class ConfigDiagnostics implements vscode.Disposable {
   constructor() {
     this.scope.add(vscode.workspace.onDidOpenTextDocument((d) => this.checkDocument(d)));
     this.scope.add(vscode.workspace.onDidChangeTextDocument((e) => this.checkDocument(e.document)));
+    // Closed without saving: what counts again is the file on disk.
+    this.scope.add(vscode.workspace.onDidCloseTextDocument((d) => {
+      if (isRunlensJson(d.uri)) void this.checkFile(d.uri, true);
+    }));
     // The first file watcher costs milliseconds the window's start-up should not wait for.
     const timer = setTimeout(() => this.start(), 0);
     this.scope.add({ dispose: () => clearTimeout(timer) });
@@ -39,9 +43,9 @@ export class ConfigDiagnostics implements vscode.Disposable {
     void this.checkFile(vscode.Uri.joinPath(folder.uri, FILE));
   }
 
-  private async checkFile(uri: vscode.Uri): Promise<void> {
+  private async checkFile(uri: vscode.Uri, closed = false): Promise<void> {
     // An open document is checked as the user types; its unsaved text wins over the file.
-    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
+    if (!closed && vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
     try {
       const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
       this.publish(uri, text, (offset) => positionIn(text, offset));
@@ -51,7 +55,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   }
 
   private checkDocument(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file' || !doc.uri.path.endsWith(`/${FILE}`)) return;
+    if (!isRunlensJson(doc.uri)) return;
     this.publish(doc.uri, doc.getText(), (offset) => doc.positionAt(offset));
   }
 
@@ -63,6 +67,10 @@ export class ConfigDiagnostics implements vscode.Disposable {
     });
     this.collection.set(uri, diagnostics);
   }
+}
+
+function isRunlensJson(uri: vscode.Uri): boolean {
+  return uri.scheme === 'file' && uri.path.endsWith(`/${FILE}`);
 }
 
 /** Line and character of `offset` in `text`, for a file that is not open in an editor. */

@@ -36,7 +36,7 @@ export function buildCommandHandlers(deps: BuildCommandDeps): BuildHandlers {
       builds.add(build);
     },
     'runlens.cancelBuild': async (arg) => {
-      const build = argBuild(builds, arg) ?? (await pickBuild(builds.active(), 'Cancel Build', 'No build is running.'));
+      const build = argBuild(builds, arg) ?? (await pickBuild(builds.active(), { title: 'Cancel Build', none: 'No build is running.' }));
       if (build) await client.request(BuildCancelRequest, { buildId: build.id });
     },
     'runlens.startFromBuild': async (arg) => {
@@ -46,11 +46,13 @@ export function buildCommandHandlers(deps: BuildCommandDeps): BuildHandlers {
       const server = await pickServer(deps.servers, underServer ?? (fromBuild ? undefined : arg), 'Start From Build', (s) => !fromBuild || samePath(s.projectDir, fromBuild.folder));
       if (!server) return;
       const done = builds.list(server.projectDir).filter((b) => b.status === 'succeeded');
-      const build = fromBuild ?? (await pickBuild(done, `Start ${server.name} From Build`, `No successful build of ${path.basename(server.projectDir)} is kept; run 'Runlens: Build' first.`, true));
+      const none = `No successful build of ${path.basename(server.projectDir)} is kept; run 'Runlens: Build' first.`;
+      // Always ask, even with one build: the user should see which build the server will run.
+      const build = fromBuild ?? (await pickBuild(done, { title: `Start ${server.name} From Build`, none, alwaysAsk: true }));
       if (build) await startFrom(client, server, build);
     },
     'runlens.showBuildLog': async (arg) => {
-      const build = argBuild(builds, arg) ?? (await pickBuild(builds.list(), 'Show Build Log', 'No builds yet; run \'Runlens: Build\'.', false, true));
+      const build = argBuild(builds, arg) ?? (await pickBuild(builds.list(), { title: 'Show Build Log', none: "No builds yet; run 'Runlens: Build'." }));
       if (build) await deps.buildLogs.show(build);
     },
   };
@@ -72,7 +74,16 @@ function argBuild(store: BuildStore, arg: unknown): BuildRecord | undefined {
   return undefined;
 }
 
-async function pickBuild(candidates: BuildRecord[], title: string, none: string, alwaysAsk = false, preferFirst = false): Promise<BuildRecord | undefined> {
+interface PickBuildOptions {
+  title: string;
+  /** Said when there is no candidate. */
+  none: string;
+  /** Ask even when there is one candidate. */
+  alwaysAsk?: boolean;
+}
+
+/** One of `candidates` (newest first): the only one, or the user's pick. */
+async function pickBuild(candidates: BuildRecord[], { title, none, alwaysAsk = false }: PickBuildOptions): Promise<BuildRecord | undefined> {
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(`Runlens: ${none}`);
     return undefined;
@@ -81,7 +92,7 @@ async function pickBuild(candidates: BuildRecord[], title: string, none: string,
   const items = candidates.map((b) => ({ label: b.id, description: describeBuild(b), detail: buildDetail(b), build: b }));
   const pick = await vscode.window.showQuickPick(items, {
     title: `Runlens: ${title}`,
-    placeHolder: preferFirst ? 'Which build? (newest first)' : 'Which build?',
+    placeHolder: 'Which build? (newest first)',
     matchOnDescription: true,
   });
   return pick?.build;

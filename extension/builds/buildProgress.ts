@@ -12,8 +12,8 @@ import type { BuildStore } from './buildStore';
 const ACTIVE = new Set(['queued', 'running']);
 
 export class BuildProgress implements vscode.Disposable {
-  /** Open notifications by build id: each gets the build's updates until it ends. */
-  private readonly shown = new Map<string, (b: BuildRecord) => void>();
+  /** Open notifications by build id: `report` gets the build's updates, `close` ends the notification. */
+  private readonly shown = new Map<string, { report: (b: BuildRecord) => void; close: () => void }>();
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly client: DaemonClient, store: BuildStore) {
@@ -24,14 +24,12 @@ export class BuildProgress implements vscode.Disposable {
 
   dispose(): void {
     this.sub.dispose();
-    // Ending the tasks closes their notifications.
-    for (const end of this.shown.values()) end({ status: 'cancelled' } as BuildRecord);
-    this.shown.clear();
+    for (const { close } of [...this.shown.values()]) close();
   }
 
   private update(build: BuildRecord): void {
-    const report = this.shown.get(build.id);
-    if (report) return report(build);
+    const open = this.shown.get(build.id);
+    if (open) return open.report(build);
     if (ACTIVE.has(build.status)) this.open(build);
   }
 
@@ -43,6 +41,11 @@ export class BuildProgress implements vscode.Disposable {
     };
     void vscode.window.withProgress(options, (progress, token) => new Promise<void>((resolve) => {
       let lastStep = -1;
+      const close = (): void => {
+        cancel.dispose();
+        this.shown.delete(first.id);
+        resolve();
+      };
       const cancel = token.onCancellationRequested(() => {
         progress.report({ message: 'cancelling…' });
         this.client.request(BuildCancelRequest, { buildId: first.id }).catch((err: unknown) => {
@@ -58,12 +61,10 @@ export class BuildProgress implements vscode.Disposable {
           progress.report({ message: describeStep(b), increment });
           return;
         }
-        cancel.dispose();
-        this.shown.delete(first.id);
-        resolve();
+        close();
         if (b.status === 'failed') this.announceFailure(b);
       };
-      this.shown.set(first.id, report);
+      this.shown.set(first.id, { report, close });
       report(first);
     }));
   }

@@ -73,10 +73,13 @@ export function defineServerJourney(ctx: () => JourneyContext): void {
 
   it('keeps the log terminal open across a restart and marks the new run', async () => {
     const { page, shots } = ctx();
-    const started = async () => ((await terminalText(page)).match(/── run \S+ started/g) ?? []).length;
-    const before = await started();
+    // Runs are told apart by id: the terminal may have scrolled the first run's separator away.
+    const runs = async () => new Set([...(await terminalText(page)).matchAll(/── run (\S+) started/g)].map((m) => m[1]));
+    const before = await runs();
     await runCommand(page, 'Runlens: Restart Server');
-    await waitUntil(async () => (await started()) > before, { timeoutMs: 60_000, what: "the new run's separator in the terminal" });
+    await waitUntil(async () => [...(await runs())].some((id) => !before.has(id)) || undefined, {
+      timeoutMs: 60_000, what: "the new run's separator in the terminal",
+    });
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 60_000 });
     await screenshot(page, `${shots}server-restarted-terminal`);
   });
