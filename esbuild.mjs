@@ -32,6 +32,8 @@ const builds = [
   // jsonc-parser's `main` is a UMD build whose inner requires esbuild cannot follow; its ES module build bundles.
   { ...node, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...node, entryPoints: ['daemon/main.ts'], outfile: 'dist/daemon.js' },
+  // The local store runs in a worker thread so sql.js never blocks the daemon's event loop.
+  { ...node, entryPoints: ['daemon/stores/local/storeWorker.ts'], outfile: 'dist/localStoreWorker.js' },
   { ...node, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/cli.js' },
   // Panels import their CSS (codicons, uPlot, their own); esbuild writes it beside the script, fonts as files.
   {

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import type { LogRecord, MetricPoint, TelemetryRecord } from '../../shared/telemetry/model';
 import type { TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
-import { LocalStore } from '../stores/local/localStore';
+import { openLocalStore } from '../stores/local/workerStore';
 import { Feeder } from './feeder';
 import { MastraJsonlWatcher } from './mastra/watcher';
 import { compact, RunRegistry } from './origins';
@@ -106,7 +106,7 @@ export class TelemetryService {
   }
 
   private static async init(svc: TelemetryService, deps: TelemetryDeps): Promise<void> {
-    const local = await LocalStore.open({ snapshotFile: path.join(deps.home, 'index', 'local.sqlite'), segmentsDir: svc.segmentsDir, log: deps.log });
+    const local = await openLocalStore({ snapshotFile: path.join(deps.home, 'index', 'local.sqlite'), segmentsDir: svc.segmentsDir, log: deps.log });
     svc.attach(local);
     if (svc.settings.clickhouse) await svc.connectClickHouse();
     const port = await svc.receiver.listen(svc.settings.otlpPort);
