@@ -32,6 +32,12 @@ storeQuerySuite('local (spans indexed in segments)', async () => {
     });
     return insert({ ...batch, spanLines }, checkpoint);
   };
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    writer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   return store;
 });
 
