@@ -83,6 +83,7 @@ describe('clickhouse', function () {
       assert.equal(trace.spans[0]!.endTimeUnixNano, `${BigInt(s + 3) * 1_000_000_000n}`);
     } finally {
       await store.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
