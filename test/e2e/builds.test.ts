@@ -1,8 +1,9 @@
 /**
  * Builds in a real VS Code: Runlens: Build shows the build's steps in a progress notification whose
  * Cancel button cancels it; later builds succeed; Start From Build… asks which build and starts the
- * server from an older one (a rollback). The fixture's build step waits while a hold file exists,
- * so the test decides how long a build runs.
+ * server from an older one (a rollback), and with runlens.logs.openOnStart its log channel opens
+ * by itself. The fixture's build step waits while a hold file exists, so the test decides how long
+ * a build runs.
  */
 import * as assert from 'node:assert/strict';
 import * as child_process from 'node:child_process';
@@ -14,6 +15,7 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { panelText } from './workbenchText';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'slow-build');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -58,7 +60,7 @@ describe('builds in code-server', function () {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-e2e-home-'));
     hold = path.join(home, '..', `${path.basename(workspace)}.hold`);
     fs.writeFileSync(path.join(workspace, 'build-hold.json'), JSON.stringify({ path: hold }));
-    server = await startCodeServer({ workspace, runlensHome: home });
+    server = await startCodeServer({ workspace, runlensHome: home, settings: { 'runlens.logs.openOnStart': true } });
     workbench = await openWorkbench(server.url, workspace);
   });
 
@@ -76,6 +78,9 @@ describe('builds in code-server', function () {
     await server?.stop().catch(() => undefined);
     await cli(home, ['down', '--project', workspace]).catch(() => undefined);
     await cli(home, ['daemon', 'stop']).catch(() => undefined);
+    // Builds and logs of this run are not needed after it.
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('shows a running build in a progress notification and cancels it from there', async () => {
@@ -113,6 +118,9 @@ describe('builds in code-server', function () {
     await screenshot(page, 'start-from-build-pick');
     await row.first().click();
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 60_000 });
+    // No Show Logs: runlens.logs.openOnStart opened the server's channel when it started.
+    await waitUntil(async () => (await panelText(page)).includes('slow-build web listening'), { timeoutMs: 30_000, what: "the server's log channel to open" });
+    await screenshot(page, 'open-logs-on-start');
     const ps = JSON.parse(await cli(home, ['ps', '--json'])) as { servers: { name: string; buildId?: string }[] };
     assert.equal(ps.servers.find((s) => s.name === 'web')?.buildId, older.id);
     await runCommand(page, 'Runlens: Stop Server');

@@ -80,6 +80,9 @@ describe('settings in code-server', function () {
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
     await new Promise((resolve) => child_process.execFile(process.execPath, [CLI, 'daemon', 'stop'], { env: { ...process.env, RUNLENS_HOME: home } }, resolve));
+    // Builds and logs of this run are not needed after it.
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('offers a daemon restart for the health interval, and the new daemon gets it', async () => {
