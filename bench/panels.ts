@@ -181,6 +181,8 @@ async function main(): Promise<void> {
       const traceId = hex(run + 1, 32);
       const message = { type: 'trace', traceId, spans: trace.spans.map((s) => ({ ...s, traceId })), logs: [] };
       await stage(page, message);
+      // The panel shows only the trace it asked for: open it from the list as a user would.
+      await page.evaluate(`document.querySelector('[data-trace-id="${traceId}"]').click()`);
       const r = await busyMs(cdp, () => postAndPaint(page, `body[data-trace-rendered^="${traceId}"] .wf-row`));
       renderMs.push(r.value);
       renderBusy.push(r.busy);

@@ -60,6 +60,7 @@ export class TracesPanel implements vscode.Disposable {
   private timer: ReturnType<typeof setInterval> | undefined;
   private querying = false;
   private ready = false;
+  private querySeq = 0;
   private pendingFilter: TraceFilter | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: TracesPanelState | undefined, onDispose: () => void) {
@@ -71,7 +72,12 @@ export class TracesPanel implements vscode.Disposable {
       const msg = tryParse(parseTracesToHost, raw, (problem) => deps.log.warn(`traces panel: ignored a webview message: ${problem}`));
       if (msg) this.handle(msg).catch((err: unknown) => this.fail(err));
     }));
-    this.scope.add(panel.onDidChangeViewState(() => this.schedule()));
+    this.scope.add(panel.onDidChangeViewState(() => {
+      // A hidden webview is torn down (its state is saved) and reloads when shown: until it says
+      // `ready` again, messages to it would be lost.
+      if (!panel.visible) this.ready = false;
+      this.schedule();
+    }));
     this.scope.add(panel.onDidDispose(() => {
       this.dispose();
       onDispose();
@@ -84,6 +90,7 @@ export class TracesPanel implements vscode.Disposable {
 
   /** Shows the list filtered as given (from the metrics panel: the slowest traces of a bucket). */
   showFiltered(filter: TraceFilter): void {
+    if (!this.panel.visible) this.ready = false;
     // The webview applies it to its controls and state, then queries as for any filter change;
     // a webview still loading gets it right after `init`.
     if (this.ready) this.post({ type: 'showFilter', filter });
@@ -126,8 +133,11 @@ export class TracesPanel implements vscode.Disposable {
 
   private async query(filter: TraceFilter, cursor: string | undefined, live: boolean): Promise<void> {
     if (!live) this.last = { filter, cursor };
+    const seq = live ? this.querySeq : ++this.querySeq;
     this.schedule();
     const page = await this.deps.client.request(ListTracesRequest, listParams(filter, cursor, Date.now()));
+    // Answers can overtake each other: only the newest query's page is shown.
+    if (seq !== this.querySeq) return;
     if (live) {
       // Most refreshes change nothing; skip re-rendering the table then.
       const json = JSON.stringify(page);

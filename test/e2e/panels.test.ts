@@ -124,6 +124,8 @@ describe('traces and metrics panels in code-server', function () {
     await server?.stop().catch(() => undefined);
     await cli(home, ['down', '--project', workspace]).catch(() => undefined);
     await cli(home, ['daemon', 'stop']).catch(() => undefined);
+    // The state dir holds a build with its node_modules: leave nothing behind.
+    for (const dir of [workspace, home]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('builds and starts the OTel example, which serves requests', async () => {
@@ -158,7 +160,7 @@ describe('traces and metrics panels in code-server', function () {
     const line = source.findIndex((l) => l.includes('traced(`${req.method} ${url.pathname}`')) + 1;
     assert.ok(line > 0);
     await handler.locator('.wf-source').click();
-    await page.locator('.part.editor .tab.active[data-resource-name="server.js"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.part.editor .tab.active[data-resource-name="server.js"]').waitFor({ state: 'visible', timeout: 90_000 });
     await waitUntil(async () => (await page.locator('.statusbar-item[id="status.editor.selection"]').innerText().catch(() => '')).includes(`Ln ${line},`),
       { timeoutMs: 15_000, what: `the cursor at line ${line}` });
     const expected = `opened ${path.join(workspace, 'src', 'server.js')}:${line}:`;
@@ -205,6 +207,18 @@ describe('traces and metrics panels in code-server', function () {
     await screenshot(page, 'metrics-dark');
     await setTheme(page, 'Default Light Modern');
     await screenshot(page, 'metrics-light');
+
+    // A point on the latency chart opens that bucket's slowest traces in the traces panel.
+    await waitUntil(async () => Number(await frame.locator('[data-chart="latency"]').getAttribute('data-points').catch(() => '0')) >= 1,
+      { timeoutMs: 60_000, what: 'a latency point' });
+    const over = frame.locator('[data-chart="latency"] .u-over');
+    const box = (await over.boundingBox())!;
+    await over.hover({ position: { x: box.width - 2, y: box.height / 2 } });
+    await over.click({ position: { x: box.width - 2, y: box.height / 2 } });
+    const traces = await panelFrame(page, 'traces-root');
+    await traces.locator('.custom-range:not([hidden])').waitFor({ state: 'visible', timeout: 60_000 });
+    await traces.locator('[role=row][data-trace-id]').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await screenshot(page, 'traces-slowest-of-bucket-light');
   });
 
   it("shows the /fail route's exception as a diagnostic in the workspace's server.js", async () => {

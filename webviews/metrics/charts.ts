@@ -50,6 +50,15 @@ export class Chart {
     if (this.spec.onPick) this.plot.over.addEventListener('click', () => this.pick());
   }
 
+  /** Redraws with the current theme's colours (after the user switches themes). */
+  retheme(): void {
+    if (!this.plot) return;
+    const data = this.plot.data;
+    this.plot.destroy();
+    this.plot = new uPlot(this.options(), data, this.holder);
+    if (this.spec.onPick) this.plot.over.addEventListener('click', () => this.pick());
+  }
+
   resize(width: number): void {
     this.plot?.setSize({ width: Math.max(200, width), height: 170 });
   }
@@ -62,7 +71,8 @@ export class Chart {
 
   private options(): uPlot.Options {
     const fg = themeColor('--vscode-descriptionForeground', '#888');
-    const grid = themeColor('--vscode-panel-border', 'rgba(128,128,128,0.3)');
+    // Theme border colours are solid and strong in light themes; a faint text colour suits a grid.
+    const grid = withAlpha(fg, 0.18);
     const axis = (values?: (u: uPlot, splits: number[]) => string[]): uPlot.Axis => ({
       stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values,
     });
@@ -93,4 +103,14 @@ function lastValue(line: (number | null)[], format: (v: number) => string): stri
     if (v !== null) return format(v);
   }
   return '–';
+}
+
+/** A CSS colour with the given opacity, via the browser's own parsing (canvases need plain rgba). */
+function withAlpha(color: string, alpha: number): string {
+  const probe = h('span', {});
+  probe.style.color = color;
+  document.body.append(probe);
+  const rgb = getComputedStyle(probe).color.match(/[\d.]+/g)?.map(Number) ?? [128, 128, 128];
+  probe.remove();
+  return `rgba(${rgb[0]}, ${rgb[1]}, ${rgb[2]}, ${alpha})`;
 }

@@ -93,6 +93,11 @@ function align(xsMs: number[], series: Map<number, number>[]): [number[], (numbe
 
 const byTime = (points: SeriesPoint[], scale = 1) => new Map(points.map((p) => [p.t, p.v * scale]));
 
+// VS Code changes the body's theme class when the user switches themes; canvases must redraw.
+new MutationObserver(() => {
+  for (const c of Object.values(charts)) c.retheme();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
 host.onMessage((msg) => {
   if (msg.type === 'init') {
     // Server list updates come with every state change: query again only when the pick changed.
@@ -101,7 +106,10 @@ host.onMessage((msg) => {
     if (query.serverId !== before || !loaded) send({});
     loaded = true;
   } else if (msg.type === 'series') {
-    bucketMs = msg.bucketMs;
+    // A store may keep request rollups coarser than asked (per minute): a clicked point covers the
+    // spacing the series really has.
+    const gaps = msg.red.slice(1).map((p, i) => p.t - msg.red[i].t).filter((g) => g > 0);
+    bucketMs = gaps.length > 0 ? Math.min(...gaps) : Math.max(msg.bucketMs, 60_000);
     status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     const timeline = (pts: { t: number }[]) => [...new Set(pts.map((p) => p.t))].sort((a, b) => a - b);
     charts.cpu.setData(...align(timeline(msg.cpu), [byTime(msg.cpu, 100)]));

@@ -20,6 +20,13 @@ const saved = host.state();
 let state: TracesPanelState = saved ?? { filter: DEFAULT_FILTER, live: true };
 const root = document.getElementById('root') as HTMLElement;
 
+/** The trace last asked for; only its answer is shown. */
+let requestedTrace: string | undefined;
+function openTrace(traceId: string): void {
+  requestedTrace = traceId;
+  host.post({ type: 'openTrace', traceId });
+}
+
 const save = (change: Partial<TracesPanelState>) => {
   state = { ...state, ...change };
   host.saveState(state);
@@ -31,7 +38,7 @@ const list = new TraceList(state.filter, state.live, {
     host.post({ type: 'listTraces', filter, cursor });
   },
   open(traceId) {
-    host.post({ type: 'openTrace', traceId });
+    openTrace(traceId);
   },
   setLive(live) {
     save({ live });
@@ -41,6 +48,7 @@ const list = new TraceList(state.filter, state.live, {
 
 const view = new TraceView({
   back() {
+    requestedTrace = undefined;
     save({ selectedTraceId: undefined });
     view.element.hidden = true;
     list.element.hidden = false;
@@ -58,12 +66,14 @@ host.onMessage((msg) => {
     case 'init':
       list.setServers(msg.servers);
       list.query();
-      if (state.selectedTraceId) host.post({ type: 'openTrace', traceId: state.selectedTraceId });
+      if (state.selectedTraceId) openTrace(state.selectedTraceId);
       break;
     case 'traces':
       list.showPage(msg.items, msg.cursor, msg.nextCursor, msg.live);
       break;
     case 'trace': {
+      // A trace the user no longer waits for (the list was shown since) must not cover the list.
+      if (msg.traceId !== requestedTrace) break;
       const started = performance.now();
       save({ selectedTraceId: msg.traceId });
       list.element.hidden = true;
@@ -75,6 +85,7 @@ host.onMessage((msg) => {
       break;
     }
     case 'showFilter':
+      requestedTrace = undefined;
       view.element.hidden = true;
       list.element.hidden = false;
       save({ selectedTraceId: undefined });
