@@ -69,6 +69,8 @@ async function main(): Promise<void> {
     console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rttMs.at(-1)!.toFixed(1)} ms over ${rttMs.length} probes (target p99 < 50 ms)`);
     console.log(`lines numbered / in files      ${numbered.toLocaleString('en')} / ${written.toLocaleString('en')} (Runlens's own start/stop lines included in the first)`);
   } finally {
+    // Servers outlive the daemon by design: stop them first, or a failed run leaves them writing.
+    await orClosed(c, c.sendRequest(ServersStopRequest, { project })).catch(() => undefined);
     c.dispose();
     await runCli(['daemon', 'stop'], home);
   }

@@ -99,6 +99,8 @@ async function main(): Promise<void> {
     console.log(`single line write → client  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms over ${TICKS} lines (target p99 < 50 ms)`);
     await orClosed(c, c.sendRequest(ServersStopRequest, { project }));
   } finally {
+    // Servers outlive the daemon by design: stop them first, or a failed run leaves them writing.
+    await orClosed(c, c.sendRequest(ServersStopRequest, { project })).catch(() => undefined);
     c.dispose();
     await runCli(['daemon', 'stop'], home);
   }
