@@ -72,6 +72,8 @@ export class LogRotator {
   private busy = false;
   private unsupported = false;
   private latest = 0;
+  /** Line boundaries seen since the last rotation; copies are cut at one near `maxBytes`. */
+  private boundaries: number[] = [];
 
   constructor(
     private readonly logFile: string,
@@ -91,10 +93,13 @@ export class LogRotator {
    * rotated copy always ends on a line boundary. Rotation runs in the background, one at a time.
    */
   advanced(complete: number): void {
-    this.latest = Math.max(this.latest, complete);
+    if (complete > this.latest) {
+      this.latest = complete;
+      this.boundaries.push(complete);
+    }
     if (this.busy || this.unsupported || this.latest - this.state.holeEnd < this.settings.maxBytes) return;
     this.busy = true;
-    this.rotate(this.latest).then(
+    this.rotate(this.nextCut()).then(
       () => {
         this.busy = false;
         // Reading went on meanwhile: catch up now rather than at the next read.
@@ -105,6 +110,15 @@ export class LogRotator {
         this.report(`could not rotate ${path.basename(this.logFile)}: ${(err as Error).message}`);
       },
     );
+  }
+
+  /** The first boundary at least `maxBytes` past the hole, so each copy holds about that much. */
+  private nextCut(): number {
+    const want = this.state.holeEnd + this.settings.maxBytes;
+    const i = this.boundaries.findIndex((b) => b >= want);
+    const cut = i === -1 ? this.latest : this.boundaries[i]!;
+    this.boundaries = this.boundaries.filter((b) => b > cut);
+    return cut;
   }
 
   private async rotate(upTo: number): Promise<void> {

@@ -143,6 +143,31 @@ describe('server supervision', function () {
     await orClosed(c, c.sendRequest(ServersStopRequest, { project, server: 'flood' }));
   });
 
+  it('rotates the log of a flooding server without losing a line, and pages it all back in order', async () => {
+    await orClosed(c, c.sendRequest(ServersStartRequest, { project, server: 'rotated' }));
+    const s = await server(c, 'rotated');
+    const runDir = path.join(home, 'projects', s.projectId, 'runs', s.runId!);
+    const page = (before?: number) => orClosed(c, c.sendRequest(LogsGetRequest, { serverId: s.id, before, limit: 10_000 }));
+    await waitFor('the flood to be read', async () => (await page()).lines.some((l) => l.text === 'flood: done'), 60_000);
+    const note = (): { holeEnd: number } => JSON.parse(fs.readFileSync(path.join(runDir, 'stdout.log.rotation.json'), 'utf8')) as { holeEnd: number };
+    await waitFor('rotation to catch up', () => fs.statSync(path.join(runDir, 'stdout.log')).size - note().holeEnd < 262_144, 30_000);
+    const rotated = fs.readdirSync(runDir).filter((f) => /^stdout\.log\.\d+$/.test(f));
+    assert.ok(rotated.length >= 10, `7 MB at 256 KiB per file rotates many times (${rotated.length})`);
+    const live = fs.statSync(path.join(runDir, 'stdout.log'));
+    assert.ok(live.blocks * 512 < 2 * 262_144 + 65_536, `the live file holds about one file's worth on disk (${live.blocks * 512} of ${live.size})`);
+    // Every line, from the ring and then from the rotated files, once and in order.
+    const numbers: number[] = [];
+    for (let before: number | undefined, more = true; more; ) {
+      const p = await page(before);
+      numbers.unshift(...p.lines.filter((l) => l.stream === 'stdout' && l.text.startsWith('line ')).map((l) => Number(l.text.split(' ')[1])));
+      more = p.more && p.lines.length > 0;
+      before = p.lines[0]?.seq;
+    }
+    assert.equal(numbers.length, 60_000);
+    numbers.forEach((n, i) => n !== i + 1 && assert.fail(`line ${i + 1} read back as ${n}`));
+    await orClosed(c, c.sendRequest(ServersStopRequest, { project, server: 'rotated' }));
+  });
+
   it('leaves no process, port or open file behind after 100 start/stop cycles', async function () {
     this.timeout(400_000);
     const cycle = async (): Promise<ServerInfo> => {
