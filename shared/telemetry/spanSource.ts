@@ -53,17 +53,18 @@ export function parseStack(stack: string): StackFrame[] {
   const frames: StackFrame[] = [];
   for (const raw of stack.split(/\r?\n/)) {
     // `eval at …` frames name a generated location inside another frame: no file to open.
-    if (raw.includes('(eval at ') || raw.includes('<anonymous>')) continue;
+    // (`at <anonymous> (file:1:2)`, Node's form for anonymous functions with source maps, is real.)
+    if (raw.includes('(eval at ')) continue;
     const m = V8_FRAME.exec(raw) ?? GECKO_FRAME.exec(raw);
     if (!m) continue;
     const file = m[2].trim();
-    if (file === '' || file === 'native') continue;
+    if (file === '' || file === 'native' || file === '<anonymous>') continue;
     frames.push({
       text: raw.trim(),
       file,
       line: Number(m[3]),
       column: Number(m[4]),
-      functionName: m[1] ? m[1].replace(/^async /, '') : undefined,
+      functionName: m[1] && m[1] !== '<anonymous>' ? m[1].replace(/^async /, '') : undefined,
     });
   }
   return frames;

@@ -11,12 +11,16 @@ describe('span source and stack frames', () => {
       '    at async route (file:///app/src/route.mjs:40:11)',
       '    at new Store (C:\\app\\src\\store.js:7:3)',
       '    at eval (eval at run (/app/src/x.js:1:1), <anonymous>:1:1)',
+      '    at <anonymous> (/app/src/mapped.js:51:67)',
+      '    at Server.<anonymous> (/app/src/server.js:58:3)',
     ].join('\n'));
     assert.deepEqual(frames.map((f) => [f.functionName, f.file, f.line, f.column]), [
       ['handle', '/app/src/server.js', 12, 5],
       [undefined, '/app/src/anon.js', 3, 9],
       ['route', 'file:///app/src/route.mjs', 40, 11],
       ['new Store', 'C:\\app\\src\\store.js', 7, 3],
+      [undefined, '/app/src/mapped.js', 51, 67],
+      ['Server.<anonymous>', '/app/src/server.js', 58, 3],
     ]);
   });
 
