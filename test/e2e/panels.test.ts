@@ -230,6 +230,10 @@ describe('traces and metrics panels in code-server', function () {
     const text = async () => (await page.locator('.part.panel').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
     await waitUntil(async () => (await text()).includes('this route always fails'), { timeoutMs: 15_000, what: 'the exception in the Problems view' });
     assert.match(await text(), /server\.js/);
+    // At the line that threw, found through the recorded stack (not where the span began).
+    const source = fs.readFileSync(path.join(workspace, 'src', 'server.js'), 'utf8').split('\n');
+    const threw = source.findIndex((l) => l.includes("throw new Error('this route always fails')")) + 1;
+    assert.match(await text(), new RegExp(`this route always fails[^[]*\\[Ln ${threw}, Col`));
     await screenshot(page, 'diagnostics-light');
   });
 });
