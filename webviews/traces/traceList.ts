@@ -193,12 +193,14 @@ export class TraceList {
     // shows at once and never blocks input for long.
     const render = ++this.renders;
     this.body.replaceChildren(...items.slice(0, FIRST_ROWS).map((t) => this.row(t)));
+    // Each chunk goes in after a frame has been painted (rAF, then a task), never before it.
+    const next = (from: number) => requestAnimationFrame(() => setTimeout(() => more(from), 0));
     const more = (from: number) => {
       if (render !== this.renders || from >= items.length) return;
       this.body.append(...items.slice(from, from + CHUNK_ROWS).map((t) => this.row(t)));
-      requestAnimationFrame(() => more(from + CHUNK_ROWS));
+      next(from + CHUNK_ROWS);
     };
-    requestAnimationFrame(() => more(FIRST_ROWS));
+    next(FIRST_ROWS);
     if (focused) (this.body.querySelector(`[data-trace-id="${focused}"]`) as HTMLElement | null)?.focus();
     const pageNo = this.cursors.length + 1;
     this.status.textContent = items.length === 0 ? 'No traces match these filters yet.' : `Page ${pageNo}: ${items.length} traces`;
