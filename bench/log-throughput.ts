@@ -78,17 +78,7 @@ async function main(): Promise<void> {
     });
     await orClosed(c, c.sendRequest(LogsSubscribeRequest, { serverId: server.id }));
 
-    const start = performance.now();
-    await fetch(`${url}/burst?lines=${LINES}`);
-    await waitFor('every burst line at the client', () => burstLines + skipped >= LINES, 600_000);
-    if (skipped) console.log(`skipped by back-pressure          ${skipped}`);
-    const daemonMs = lastAt - start;
-    const bareMs = await bareBaseline(root);
-    console.log(`lines                       ${LINES.toLocaleString('en')} of ~120 bytes`);
-    console.log(`Runlens (file → daemon → client)  ${rate(LINES, daemonMs)} (${daemonMs.toFixed(0)} ms)`);
-    console.log(`bare vscode-jsonrpc batches       ${rate(LINES, bareMs)} (${bareMs.toFixed(0)} ms)`);
-    console.log(`ratio Runlens / bare              ${(bareMs / daemonMs).toFixed(2)} (target ≥ 0.50; and ≥ 1,000,000 lines/s)`);
-
+    // Latency first, while the daemon is otherwise idle; the burst's telemetry would queue ahead of it.
     for (let i = 0; i < TICKS; i++) {
       await fetch(`${url}/tick`);
       // Pacing, not waiting for a condition: single lines at a low rate are what is measured.
@@ -97,6 +87,16 @@ async function main(): Promise<void> {
     await waitFor('every tick line', () => latencies.length >= TICKS, 30_000);
     latencies.sort((a, b) => a - b);
     console.log(`single line write → client  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms over ${TICKS} lines (target p99 < 50 ms)`);
+    const start = performance.now();
+    await fetch(`${url}/burst?lines=${LINES}`);
+    await waitFor('every burst line at the client', () => burstLines + skipped >= LINES, 600_000);
+    const daemonMs = lastAt - start;
+    const bareMs = await bareBaseline(root);
+    console.log(`lines                       ${LINES.toLocaleString('en')} of ~120 bytes`);
+    console.log(`Runlens (file → daemon → client)  ${rate(LINES, daemonMs)} through the daemon (${daemonMs.toFixed(0)} ms); ${rate(burstLines, daemonMs)} delivered, ${skipped.toLocaleString('en')} lines skipped by back-pressure for a client that fell behind`);
+    console.log(`bare vscode-jsonrpc batches       ${rate(LINES, bareMs)} (${bareMs.toFixed(0)} ms)`);
+    console.log(`ratio Runlens / bare              ${(bareMs / daemonMs).toFixed(2)} (target ≥ 0.50; and ≥ 1,000,000 lines/s)`);
+
     await orClosed(c, c.sendRequest(ServersStopRequest, { project }));
   } finally {
     // Servers outlive the daemon by design: stop them first, or a failed run leaves them writing.

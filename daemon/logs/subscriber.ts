@@ -51,6 +51,9 @@ export class Subscriber {
       this.skipped += over;
     }
     if (this.queue.length >= this.maxBatch) this.flush();
+    // An idle stream sends at once: a single line should not wait out the batching window.
+    // While batches are in flight, lines gather for up to `flushMs` and go out together.
+    else if (this.inFlight === 0 && !this.timer) this.timer = setTimeout(() => this.flush(), 0);
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 

@@ -26,13 +26,14 @@ export function stateText(servers: SavedServer[]): string {
   return JSON.stringify({ version: 1, servers } satisfies Omit<DaemonState, 'savedAt'>);
 }
 
-export function writeState(file: string, servers: SavedServer[]): void {
+/** `durable` fsyncs before the rename, for changes a power loss must not undo (a server started or stopped). */
+export function writeState(file: string, servers: SavedServer[], durable = true): void {
   const state: DaemonState = { version: 1, servers, savedAt: Date.now() };
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, JSON.stringify(state));
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -69,7 +69,8 @@ export class Supervisor {
       restart: (id, reason) => void this.restartUnhealthy(id, reason),
     });
     // Log offsets move without state changes; save them so a new daemon resumes close to the end.
-    this.saveTimer = setInterval(() => this.save(), SAVE_OFFSETS_MS);
+    // Only read offsets move between changes: a crash loses nothing the kernel has, so no fsync each second.
+    this.saveTimer = setInterval(() => this.save(false), SAVE_OFFSETS_MS);
     this.saveTimer.unref();
     this.sampleIntervalMs = deps.resourceIntervalMs ?? 5_000;
     this.sampleTimer = setInterval(() => void this.sample(), this.sampleIntervalMs);
@@ -203,13 +204,13 @@ export class Supervisor {
     this.emitHealth(server, undefined);
   }
 
-  private save(): void {
+  private save(durable = true): void {
     try {
       const saved = [...this.servers.values()].map((s) => s.saved()).filter((s) => s !== undefined);
       // The 1 s timer mostly finds nothing new; an fsync'd write each second would be the idle cost.
       const text = stateText(saved);
       if (text === this.lastSaved) return;
-      writeState(this.deps.stateFile, saved);
+      writeState(this.deps.stateFile, saved, durable);
       this.lastSaved = text;
     } catch (err) {
       this.deps.log.error(`could not save ${this.deps.stateFile}: ${(err as Error).message}`);

@@ -79,6 +79,7 @@ export class TelemetryService {
     this.receiver = new Receiver(createRoutes({ runs: this.runs, quarantine: this.quarantine, sink }), deps.log);
     this.watcher = new MastraJsonlWatcher({
       dirs: [path.join(deps.home, 'projects'), ...settings.watchDirs],
+      projectsDir: path.join(deps.home, 'projects'),
       stateFile: path.join(this.dir, 'sources.json'),
       runs: this.runs,
       quarantine: this.quarantine,
@@ -147,12 +148,14 @@ export class TelemetryService {
     this.writer.append(records);
   }
 
+  // No `compact` here: these records only go to JSON.stringify, which drops undefined fields, and
+  // deleting keys from every record of a log flood costs more than the rest of the append.
   ingestLogs(logs: readonly NewLog[]): void {
-    this.writer.append(logs.map((l) => compact({ ...l, t: 'log', id: l.id ?? crypto.randomUUID() }) as LogRecord));
+    this.writer.append(logs.map((l) => ({ ...l, t: 'log', id: l.id ?? crypto.randomUUID() }) as LogRecord));
   }
 
   ingestMetrics(points: readonly NewMetric[]): void {
-    this.writer.append(points.map((p) => compact({ ...p, t: 'metric', id: p.id ?? crypto.randomUUID() }) as MetricPoint));
+    this.writer.append(points.map((p) => ({ ...p, t: 'metric', id: p.id ?? crypto.randomUUID() }) as MetricPoint));
   }
 
   registerRun(req: RunEnvironmentRequest): Record<string, string> {

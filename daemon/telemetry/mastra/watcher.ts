@@ -25,6 +25,11 @@ interface FileState {
 export interface WatcherDeps {
   /** Folders to watch (recursively). */
   dirs: string[];
+  /**
+   * Runlens's own `projects/` folder, if among `dirs`: only `<project>/runs/<run>/observability/`
+   * is read there. Builds hold whole dependency trees and `logs/` holds Runlens's own JSONL.
+   */
+  projectsDir?: string;
   /** Where read positions are kept. */
   stateFile: string;
   runs: RunRegistry;
@@ -34,6 +39,13 @@ export interface WatcherDeps {
 }
 
 const CHUNK = 4 * 1024 * 1024;
+
+/** True for paths on the way to, or inside, a run's `observability/` folder (and outside `projects`). */
+export function observabilityPath(projectsDir: string, p: string): boolean {
+  if (p === projectsDir || !p.startsWith(projectsDir + path.sep)) return true;
+  const parts = p.slice(projectsDir.length + 1).split(path.sep);
+  return (parts.length < 2 || parts[1] === 'runs') && (parts.length < 4 || parts[3] === 'observability');
+}
 const SWEEP_MS = 2000;
 
 export class MastraJsonlWatcher {
@@ -48,7 +60,10 @@ export class MastraJsonlWatcher {
 
   start(): void {
     for (const dir of this.deps.dirs) fs.mkdirSync(dir, { recursive: true });
-    this.watcher = watch(this.deps.dirs, { ignoreInitial: false, depth: 10, ignored: (p, st) => !!st?.isFile() && !p.endsWith('.jsonl') });
+    const projects = this.deps.projectsDir;
+    const ignored = (p: string, st?: fs.Stats): boolean =>
+      (!!st?.isFile() && !p.endsWith('.jsonl')) || (projects !== undefined && !observabilityPath(projects, p));
+    this.watcher = watch(this.deps.dirs, { ignoreInitial: false, depth: 10, ignored });
     const onFile = (file: string): void => this.schedule(file);
     this.watcher.on('add', onFile).on('change', onFile);
     this.watcher.on('error', (err) => this.deps.log.warn(`observability watcher: ${(err as Error).message}`));
