@@ -73,7 +73,8 @@ export class DaemonClient implements vscode.Disposable {
   /** Starts the client (and the daemon when needed); resolves once connected or failed. */
   async start(): Promise<void> {
     if (this.client) return;
-    this.setState({ kind: 'connecting' });
+    // A reconnect keeps its 'reconnecting' state (and its bounded attempts) while the new client starts.
+    if (this.current.kind !== 'reconnecting') this.setState({ kind: 'connecting' });
     const client = new LanguageClient('runlens', 'Runlens', () => this.serverStreams(), {
       documentSelector: [],
       outputChannel: this.opts.log,
@@ -220,7 +221,7 @@ export class DaemonClient implements vscode.Disposable {
     if (this.current.kind === 'connected') this.lostPid = this.current.daemon.pid;
     else if (this.current.kind === 'reconnecting') {
       // A close while reconnecting belongs to the same episode, not another crash; bound the retries.
-      if (++this.reconnectAttempts <= MAX_RECONNECT_ATTEMPTS) return { action: CloseAction.Restart, handled: true };
+      if (++this.reconnectAttempts <= MAX_RECONNECT_ATTEMPTS) return this.reconnectFresh();
       const message = `could not reconnect to the Runlens daemon after ${MAX_RECONNECT_ATTEMPTS} attempts; see the daemon log, then run 'Runlens: Restart Daemon'.`;
       this.fail(new Error(message));
       this.client = undefined;
@@ -228,7 +229,7 @@ export class DaemonClient implements vscode.Disposable {
     }
     if (this.expectedClose) {
       this.setState({ kind: 'reconnecting', reason: this.expectedClose.reason });
-      return { action: CloseAction.Restart, handled: true };
+      return this.reconnectFresh();
     }
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
@@ -241,7 +242,22 @@ export class DaemonClient implements vscode.Disposable {
     this.unexpectedSince = now;
     this.opts.log.warn('lost the connection to the daemon; starting a new one');
     this.setState({ kind: 'reconnecting', reason: 'the daemon stopped unexpectedly' });
-    return { action: CloseAction.Restart, handled: true };
+    return this.reconnectFresh();
+  }
+
+  /**
+   * Reconnects with a brand-new LanguageClient instead of letting the old one restart itself: the
+   * old connection's late write errors (EPIPE on requests that were in flight when the daemon
+   * died) then cannot fail the new handshake and raise error notifications over a recovery.
+   */
+  private reconnectFresh(): CloseHandlerResult {
+    const old = this.client;
+    this.client = undefined;
+    setTimeout(() => {
+      void old?.dispose().catch(() => undefined);
+      this.start().catch((err: unknown) => this.fail(err));
+    }, 0);
+    return { action: CloseAction.DoNotRestart, handled: true };
   }
 
   private announceRecovery(daemon: DaemonIdentity, tookMs: number): void {
