@@ -52,7 +52,15 @@ describe('settings in code-server', function () {
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(JSON.stringify({ ...current, ...values }));
     await page.keyboard.press('Control+S');
-    await waitUntil(async () => (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>)[Object.keys(values)[0]!] !== undefined || undefined, {
+    // The editor may be halfway through writing the file: an unparsable read means "not yet".
+    const saved = (): Record<string, unknown> => {
+      try {
+        return JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    await waitUntil(async () => saved()[Object.keys(values)[0]!] !== undefined || undefined, {
       timeoutMs: 15_000, what: 'settings.json to be saved',
     });
   }

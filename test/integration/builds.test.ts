@@ -81,7 +81,10 @@ describe('isolated builds', function () {
     assert.deepEqual(tail.lines, lines.slice(-3));
     const since = await client.sendRequest(BuildLogsRequest, { buildId: b.id, since: lines[lines.length - 1]!.time });
     assert.ok(since.lines.length >= 1 && since.lines.every((l) => l.time >= lines[lines.length - 1]!.time));
-    const record = JSON.parse(fs.readFileSync(path.join(path.dirname(b.dir), 'build.json'), 'utf8')) as BuildRecord;
+    // build.json is rewritten when the build ends, which may be just after the request answered.
+    const recordFile = path.join(path.dirname(b.dir), 'build.json');
+    await waitFor('build.json to record the end', () => (JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord).status !== 'running');
+    const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord;
     assert.equal(record.status, 'succeeded');
   });
 
