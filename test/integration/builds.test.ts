@@ -83,7 +83,14 @@ describe('isolated builds', function () {
     assert.ok(since.lines.length >= 1 && since.lines.every((l) => l.time >= lines[lines.length - 1]!.time));
     // build.json is rewritten when the build ends, which may be just after the request answered.
     const recordFile = path.join(path.dirname(b.dir), 'build.json');
-    await waitFor('build.json to record the end', () => (JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord).status !== 'running');
+    const ended = (): boolean => {
+      try {
+        return (JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord).status !== 'running';
+      } catch {
+        return false; // Caught mid-write.
+      }
+    };
+    await waitFor('build.json to record the end', ended);
     const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as BuildRecord;
     assert.equal(record.status, 'succeeded');
   });
