@@ -20,6 +20,7 @@ import {
   type CodeServer,
   type Workbench,
 } from './codeServer';
+import { printLogsIfFailed } from './failureLogs';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'basic');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -97,12 +98,7 @@ describe('extension in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    console.log(`\n[e2e] '${this.currentTest.title}' failed; logs follow`);
-    if (server) console.log(server.logs.dump());
-    if (workbench?.consoleErrors.length) console.log(`--- browser console errors ---\n${workbench.consoleErrors.join('\n')}`);
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8')}`);
+    printLogsIfFailed(this, { server, workbench, home });
   });
 
   after(async function () {

@@ -6,7 +6,6 @@
  * a build runs.
  */
 import * as assert from 'node:assert/strict';
-import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,17 +14,10 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { printLogsIfFailed, runlensCli } from './failureLogs';
 import { panelText } from './workbenchText';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'slow-build');
-const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
-
-function cli(home: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    child_process.execFile(process.execPath, [CLI, ...args], { env: { ...process.env, RUNLENS_HOME: home }, timeout: 60_000 }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout));
-  });
-}
 
 /** Build records as the daemon wrote them, newest first; read from disk so no client is involved. */
 function builds(home: string): BuildRecord[] {
@@ -65,10 +57,7 @@ describe('builds in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    if (server) console.log(server.logs.dump());
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8')}`);
+    printLogsIfFailed(this, { server, home });
   });
 
   after(async function () {
@@ -76,8 +65,8 @@ describe('builds in code-server', function () {
     fs.rmSync(hold, { force: true });
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    await cli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await cli(home, ['daemon', 'stop']).catch(() => undefined);
+    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
+    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
     // Builds and logs of this run are not needed after it.
     fs.rmSync(workspace, { recursive: true, force: true });
     fs.rmSync(home, { recursive: true, force: true });
@@ -121,7 +110,7 @@ describe('builds in code-server', function () {
     // No Show Logs: runlens.logs.openOnStart opened the server's channel when it started.
     await waitUntil(async () => (await panelText(page)).includes('slow-build web listening'), { timeoutMs: 30_000, what: "the server's log channel to open" });
     await screenshot(page, 'open-logs-on-start');
-    const ps = JSON.parse(await cli(home, ['ps', '--json'])) as { servers: { name: string; buildId?: string }[] };
+    const ps = JSON.parse(await runlensCli(home, ['ps', '--json'])) as { servers: { name: string; buildId?: string }[] };
     assert.equal(ps.servers.find((s) => s.name === 'web')?.buildId, older.id);
     await runCommand(page, 'Runlens: Stop Server');
     await waitForStatusLabel(page, /^Runlens: 0\/1 healthy/, { timeoutMs: 30_000 });

@@ -6,7 +6,6 @@
  * running server. Screenshots in the dark and the light theme.
  */
 import * as assert from 'node:assert/strict';
-import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -15,16 +14,9 @@ import type { Frame, Page } from 'playwright-core';
 import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil, type CodeServer, type Workbench,
 } from './codeServer';
+import { printLogsIfFailed, runlensCli } from './failureLogs';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'otel-node');
-const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
-
-function cli(home: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    child_process.execFile(process.execPath, [CLI, ...args], { env: { ...process.env, RUNLENS_HOME: home }, timeout: 60_000 }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout));
-  });
-}
 
 function request(url: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -112,18 +104,15 @@ describe('traces and metrics panels in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    if (server) console.log(server.logs.dump());
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8').slice(-20_000)}`);
+    printLogsIfFailed(this, { server, home });
   });
 
   after(async function () {
     this.timeout(60_000);
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    await cli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await cli(home, ['daemon', 'stop']).catch(() => undefined);
+    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
+    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
     // The state dir holds a build with its node_modules: leave nothing behind.
     for (const dir of [workspace, home]) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -133,7 +122,7 @@ describe('traces and metrics panels in code-server', function () {
     await waitForStatusLabel(page, /^Runlens: 0\/1 healthy/, { timeoutMs: 60_000 });
     await runCommand(page, 'Runlens: Start Server');
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 240_000 });
-    const ps = JSON.parse(await cli(home, ['ps', '--json'])) as { servers: { name: string; port?: number }[] };
+    const ps = JSON.parse(await runlensCli(home, ['ps', '--json'])) as { servers: { name: string; port?: number }[] };
     port = ps.servers.find((s) => s.name === 'api')?.port ?? 0;
     assert.ok(port > 0, 'the server has a port');
     assert.equal(await request(`http://127.0.0.1:${port}/work?n=5000`), 200);
@@ -171,7 +160,7 @@ describe('traces and metrics panels in code-server', function () {
 
   it('refuses a span whose source path points outside the workspace', async () => {
     const { page } = workbench!;
-    const status = JSON.parse(await cli(home, ['daemon', 'status', '--json'])) as { otlpEndpoint?: string; telemetry?: { otlpEndpoint?: string } };
+    const status = JSON.parse(await runlensCli(home, ['daemon', 'status', '--json'])) as { otlpEndpoint?: string; telemetry?: { otlpEndpoint?: string } };
     const endpoint = status.otlpEndpoint ?? status.telemetry?.otlpEndpoint;
     assert.ok(endpoint, 'the daemon reports its OTLP endpoint');
     const now = BigInt(Date.now()) * 1_000_000n;

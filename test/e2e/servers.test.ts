@@ -6,7 +6,6 @@
  * notification, Stop stops it, and a broken runlens.json gets a diagnostic on the broken field.
  */
 import * as assert from 'node:assert/strict';
-import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,18 +13,11 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { printLogsIfFailed, runlensCli } from './failureLogs';
 import { defineServerJourney } from './serverJourney';
 import { panelText, recordNotices } from './workbenchText';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'hello-node');
-const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
-
-function cli(home: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    child_process.execFile(process.execPath, [CLI, ...args], { env: { ...process.env, RUNLENS_HOME: home }, timeout: 60_000 }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout));
-  });
-}
 
 describe('servers in code-server', function () {
   this.timeout(180_000);
@@ -45,18 +37,15 @@ describe('servers in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    if (server) console.log(server.logs.dump());
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8')}`);
+    printLogsIfFailed(this, { server, home });
   });
 
   after(async function () {
     this.timeout(60_000);
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    await cli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await cli(home, ['daemon', 'stop']).catch(() => undefined);
+    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
+    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
   });
 
   // The journey shared with the packaged-extension test: view, start with build progress, logs,
@@ -72,7 +61,7 @@ describe('servers in code-server', function () {
 
   it('turns the status bar to the error state within a second of a crash, and notifies', async () => {
     const { page } = workbench!;
-    const ps = JSON.parse(await cli(home, ['ps', '--json'])) as { servers: { name: string; pid?: number }[] };
+    const ps = JSON.parse(await runlensCli(home, ['ps', '--json'])) as { servers: { name: string; pid?: number }[] };
     const pid = ps.servers.find((s) => s.name === 'hello')?.pid;
     assert.ok(pid, 'the CLI reports the running server');
     const killed = Date.now();

@@ -12,6 +12,7 @@ import {
   REPO_ROOT, editorTab, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { printLogsIfFailed, runlensCli } from './failureLogs';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'basic');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -77,17 +78,14 @@ describe('settings in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    if (server) console.log(server.logs.dump());
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8')}`);
+    printLogsIfFailed(this, { server, home });
   });
 
   after(async function () {
     this.timeout(60_000);
     await workbench?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    await new Promise((resolve) => child_process.execFile(process.execPath, [CLI, 'daemon', 'stop'], { env: { ...process.env, RUNLENS_HOME: home } }, resolve));
+    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
     // Builds and logs of this run are not needed after it.
     fs.rmSync(workspace, { recursive: true, force: true });
     fs.rmSync(home, { recursive: true, force: true });

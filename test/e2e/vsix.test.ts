@@ -14,6 +14,7 @@ import {
   EXTENSION_ID, REPO_ROOT, activationTimes, openWorkbench, runCommand, startCodeServer, waitForStatusLabel,
   type CodeServer, type Workbench,
 } from './codeServer';
+import { printLogsIfFailed } from './failureLogs';
 import { defineServerJourney } from './serverJourney';
 import { recordNotices } from './workbenchText';
 
@@ -70,10 +71,7 @@ describe('packaged .vsix in code-server', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    if (server) console.log(server.logs.dump());
-    const log = path.join(home, 'daemon.log');
-    if (fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8')}`);
+    printLogsIfFailed(this, { server, home });
   });
 
   after(async function () {
