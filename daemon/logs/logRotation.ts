@@ -93,11 +93,12 @@ export class LogRotator {
    * rotated copy always ends on a line boundary. Rotation runs in the background, one at a time.
    */
   advanced(complete: number): void {
+    if (this.unsupported) return;
     if (complete > this.latest) {
       this.latest = complete;
       this.boundaries.push(complete);
     }
-    if (this.busy || this.unsupported || this.latest - this.state.holeEnd < this.settings.maxBytes) return;
+    if (this.busy || this.latest - this.state.holeEnd < this.settings.maxBytes) return;
     this.busy = true;
     this.rotate(this.nextCut()).then(
       () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { LogLine } from '../../shared/protocol/logs';
 import { ServerLog } from '../../daemon/logs/serverLog';
 import { Subscriber } from '../../daemon/logs/subscriber';
-import { readRotationState } from '../../daemon/logs/logRotation';
+import { LogRotator, readRotationState } from '../../daemon/logs/logRotation';
 
 function runDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rl-run-'));
@@ -140,6 +140,27 @@ describe('server log paging past the ring', () => {
     assert.equal(rows.at(-1), total);
     assert.ok(rows.length > 64 * 1024 * 3 / 32, `read back ${rows.length} rows`);
     rows.forEach((r, i) => i > 0 && assert.equal(r, rows[i - 1]! + 1, `row ${r} follows ${rows[i - 1]}`));
+  });
+});
+
+describe('log rotation where holes cannot be punched', () => {
+  it('keeps every byte in the live file, says so once, and stops trying', async () => {
+    const dir = runDir();
+    const file = path.join(dir, 'stdout.log');
+    fs.writeFileSync(file, 'x'.repeat(99) + '\n'.repeat(1) + 'y'.repeat(199_999) + '\n');
+    const reports: string[] = [];
+    let punches = 0;
+    const rotator = new LogRotator(file, { maxBytes: 64 * 1024, keep: 2 }, (m) => reports.push(m), async () => {
+      punches++;
+      throw new Error('Operation not supported');
+    });
+    rotator.advanced(100);
+    rotator.advanced(200_100);
+    await until('the failed punch to be reported', () => reports.length === 1);
+    for (let i = 0; i < 5; i++) rotator.advanced(200_100 + i);
+    assert.equal(punches, 1, 'no second attempt after the filesystem said no');
+    assert.match(reports[0]!, /cannot be rotated here \(Operation not supported\); it keeps growing, and no line is lost/);
+    assert.equal(fs.statSync(file).size, 200_100, 'the live file is untouched');
   });
 });
 
