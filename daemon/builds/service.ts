@@ -106,7 +106,7 @@ export class BuildService {
       service.records.set(record.id, record);
     }
     const projects = new Set([...service.records.values()].map((r) => r.projectId));
-    for (const projectId of projects) await service.prune(projectId);
+    for (const projectId of projects) await service.removeFiles(service.prune(projectId));
     return service;
   }
 
@@ -277,9 +277,11 @@ export class BuildService {
       await log.close();
       await this.store.save(record);
       this.active.delete(record.id);
+      // Forget pruned builds before announcing the end, so a listing right after it is already trimmed.
+      const pruned = this.prune(record.projectId);
       this.emit({ kind: 'changed', build: clone(record) });
       this.pump();
-      await this.prune(record.projectId);
+      await this.removeFiles(pruned);
     }
   }
 
@@ -318,13 +320,20 @@ export class BuildService {
     }
   }
 
-  /** Deletes the oldest finished builds of a project beyond its keep count. */
-  private async prune(projectId: string): Promise<void> {
+  /** Forgets the oldest finished builds of a project beyond its keep count; returns them for file removal. */
+  private prune(projectId: string): BuildRecord[] {
     const keep = this.keepByProject.get(projectId) ?? this.opts.keep ?? DEFAULT_KEEP;
-    const builds = this.list({ projectId });
-    for (const b of builds.slice(keep)) {
+    const pruned: BuildRecord[] = [];
+    for (const b of this.list({ projectId }).slice(keep)) {
       if (this.active.has(b.id) || this.queue.includes(b.id) || this.opts.inUse?.(b.id)) continue;
       this.records.delete(b.id);
+      pruned.push(b);
+    }
+    return pruned;
+  }
+
+  private async removeFiles(builds: BuildRecord[]): Promise<void> {
+    for (const b of builds) {
       await this.store.remove(b).catch((err: unknown) => this.opts.log.warn(`builds: cannot delete ${b.id}: ${(err as Error).message}`));
     }
   }

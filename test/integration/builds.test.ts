@@ -198,7 +198,7 @@ describe('isolated builds', function () {
     const { builds } = await client.sendRequest(BuildListRequest, { project: src });
     assert.deepEqual(builds.map((b) => b.id), [ids[2], ids[1]]);
     const firstDir = path.dirname(path.dirname(builds[0]!.dir));
-    assert.ok(!fs.readdirSync(firstDir).includes(ids[0]!), 'the oldest build is still on disk');
+    await waitFor('the oldest build to leave the disk', () => !fs.readdirSync(firstDir).includes(ids[0]!));
   });
 
   it('refuses a folder that is not a project', async () => {
