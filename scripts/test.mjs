@@ -1,4 +1,4 @@
-// `npm test`: lint, type check, build, then the unit, integration and e2e suites, in that order.
+// `npm test`: lint, type check, build, then the unit, integration, faults and e2e suites, in that order.
 // Every stage runs even if an earlier suite failed, so one run shows everything that is broken.
 // Ends with one line `tests: N passed, N failed` summing the mocha suites.
 import { spawn } from 'node:child_process';
@@ -10,6 +10,7 @@ const stages = [
   { name: 'build', cmd: ['node', 'esbuild.mjs'], gate: true },
   { name: 'unit', cmd: ['npx', 'mocha', '--config', 'test/unit/.mocharc.json'], suite: true },
   { name: 'integration', cmd: ['npx', 'mocha', '--config', 'test/integration/.mocharc.json'], suite: true },
+  { name: 'faults', cmd: ['npx', 'mocha', '--config', 'test/faults/.mocharc.json'], suite: true },
   { name: 'e2e', cmd: ['npx', 'mocha', '--config', 'test/e2e/.mocharc.json'], suite: true },
 ];
 
