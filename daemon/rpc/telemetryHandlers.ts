@@ -1,6 +1,6 @@
 /** Handlers for the `telemetry` area: queries go to the selected store, settings to the service. */
 import {
-  GetTraceRequest, ListScoresRequest, ListTracesRequest, MetricSeriesRequest, SearchLogsRequest, ServerStatsRequest,
+  GetTraceRequest, ListMetricsRequest, ListScoresRequest, ListTracesRequest, MetricSeriesRequest, SearchLogsRequest, ServerStatsRequest,
   TelemetryConfigureRequest, TelemetryStatsRequest,
 } from '../../shared/protocol';
 import type { TelemetryService } from '../telemetry/service';
@@ -18,6 +18,7 @@ export function registerTelemetryHandlers(conn: ClientConnection, telemetry: Tel
   handle(conn, log, GetTraceRequest, async (raw) => (await store(raw)).getTrace({ traceId: v.traceIdParam(raw) }));
   handle(conn, log, SearchLogsRequest, async (raw) => (await store(raw)).searchLogs(v.searchLogsParams(raw)));
   handle(conn, log, MetricSeriesRequest, async (raw) => (await store(raw)).metricSeries(v.metricSeriesParams(raw)));
+  handle(conn, log, ListMetricsRequest, async (raw) => (await store(raw)).listMetrics(v.listMetricsParams(raw)));
   handle(conn, log, ServerStatsRequest, async (raw) => (await store(raw)).serverStats(v.serverStatsParams(raw)));
   handle(conn, log, ListScoresRequest, async (raw) => (await store(raw)).listScores(v.listScoresParams(raw)));
 

@@ -5,7 +5,7 @@ import {
 import type { TelemetryBackend, TelemetryConfigureParams } from '../../shared/protocol/telemetry';
 import { LOG_LEVELS, LOG_SOURCES } from '../../shared/telemetry/model';
 import type {
-  Aggregation, ListScoresParams, ListTracesParams, MetricSeriesParams, SearchLogsParams, ServerStatsParams,
+  Aggregation, ListMetricsParams, ListScoresParams, ListTracesParams, MetricSeriesParams, SearchLogsParams, ServerStatsParams,
 } from '../../shared/telemetry/query';
 
 type O = Record<string, unknown>;
@@ -84,7 +84,13 @@ export function metricSeriesParams(raw: unknown): MetricSeriesParams {
     aggregation: reqOneOf(p, 'aggregation', AGGREGATIONS),
     serverId: optString(p, 'serverId', 256),
     attributes: stringMap(p.attributes, 'attributes'),
+    groupBy: optString(p, 'groupBy', 256),
   };
+}
+
+export function listMetricsParams(raw: unknown): ListMetricsParams {
+  const p = asObject(raw);
+  return { ...range(p), serverId: optString(p, 'serverId', 256) };
 }
 
 export function serverStatsParams(raw: unknown): ServerStatsParams {

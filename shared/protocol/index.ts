@@ -20,7 +20,7 @@ import {
   BuildUnsubscribeRequest,
 } from './builds';
 import {
-  GetTraceRequest, ListScoresRequest, ListTracesRequest, MetricSeriesRequest, SearchLogsRequest, ServerStatsRequest,
+  GetTraceRequest, ListMetricsRequest, ListScoresRequest, ListTracesRequest, MetricSeriesRequest, SearchLogsRequest, ServerStatsRequest,
   TelemetryConfigureRequest, TelemetryStatsRequest,
 } from './telemetry';
 import { ServerDidChangeNotification, ServersListRequest, ServersRestartRequest, ServersStartRequest, ServersStopRequest } from './servers';
@@ -30,7 +30,7 @@ import { HealthDidChangeNotification, HealthResultsRequest } from './health';
 /** Every message, for documentation and for checks that names stay unique and well formed. */
 export const ALL_MESSAGES = [
   HelloRequest, DaemonStatusRequest, DaemonShutdownRequest,
-  ListTracesRequest, GetTraceRequest, SearchLogsRequest, MetricSeriesRequest, ServerStatsRequest, ListScoresRequest,
+  ListTracesRequest, GetTraceRequest, SearchLogsRequest, MetricSeriesRequest, ListMetricsRequest, ServerStatsRequest, ListScoresRequest,
   TelemetryStatsRequest, TelemetryConfigureRequest,
   BuildStartRequest, BuildListRequest, BuildGetRequest, BuildCancelRequest, BuildLogsRequest,
   BuildSubscribeRequest, BuildUnsubscribeRequest, BuildLogNotification, BuildChangedNotification,

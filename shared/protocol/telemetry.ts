@@ -6,7 +6,7 @@
 import { RequestType } from 'vscode-jsonrpc';
 import type { LogRecord, ScoreRecord } from '../telemetry/model';
 import type {
-  GetTraceParams, GetTraceResult, ListScoresParams, ListTracesParams, MetricSeriesParams, MetricSeriesResult, Page,
+  GetTraceParams, GetTraceResult, ListMetricsParams, ListScoresParams, ListTracesParams, MetricInfo, MetricSeriesParams, MetricSeriesResult, Page,
   SearchLogsParams, ServerStatsParams, ServerStatsResult, StoreStats, TraceSummary,
 } from '../telemetry/query';
 
@@ -47,6 +47,9 @@ export const SearchLogsRequest = new RequestType<SearchLogsParams & StoreSelecto
 
 /** Client → daemon: a metric aggregated into time buckets. */
 export const MetricSeriesRequest = new RequestType<MetricSeriesParams & StoreSelector, MetricSeriesResult, void>('runlens/telemetry/metricSeries');
+
+/** Client → daemon: the metrics with points in a range (names, kind, unit, attribute keys), by name. */
+export const ListMetricsRequest = new RequestType<ListMetricsParams & StoreSelector, MetricInfo[], void>('runlens/telemetry/listMetrics');
 
 /** Client → daemon: request rate, error count and latency percentiles of a server, from its spans. */
 export const ServerStatsRequest = new RequestType<ServerStatsParams & StoreSelector, ServerStatsResult, void>('runlens/telemetry/serverStats');

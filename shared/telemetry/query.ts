@@ -83,6 +83,8 @@ export interface MetricSeriesParams {
   serverId?: string;
   /** Points must carry every one of these attributes (compared as text). */
   attributes?: Record<string, string>;
+  /** Also split the series by this attribute's value (`groups` in the result). */
+  groupBy?: string;
 }
 
 export interface SeriesPoint {
@@ -91,11 +93,35 @@ export interface SeriesPoint {
   v: number;
 }
 
+/** One value of the `groupBy` attribute and its series; points without the attribute have value ''. */
+export interface MetricGroup {
+  value: string;
+  points: SeriesPoint[];
+}
+
 export interface MetricSeriesResult {
   name: string;
   kind?: MetricKind;
   unit?: string;
   points: SeriesPoint[];
+  /** With `groupBy`: the groups with the most points (at most MAX_METRIC_GROUPS), largest first. */
+  groups?: MetricGroup[];
+}
+
+/** The most groups a grouped series returns: more lines than this no chart can tell apart. */
+export const MAX_METRIC_GROUPS = 8;
+
+/** Which metrics have points in a range (for a picker): names with kind, unit and attribute keys. */
+export interface ListMetricsParams extends TimeRange {
+  serverId?: string;
+}
+
+export interface MetricInfo {
+  name: string;
+  kind?: MetricKind;
+  unit?: string;
+  /** Attribute keys seen on its points, sorted; the panel groups by one of them. */
+  attributeKeys: string[];
 }
 
 /** Request rate, error rate and latency of a server's incoming requests, from its spans. */
@@ -188,6 +214,7 @@ export interface TelemetryStore {
   getTrace(params: GetTraceParams): Promise<GetTraceResult>;
   searchLogs(params: SearchLogsParams): Promise<Page<LogRecord>>;
   metricSeries(params: MetricSeriesParams): Promise<MetricSeriesResult>;
+  listMetrics(params: ListMetricsParams): Promise<MetricInfo[]>;
   serverStats(params: ServerStatsParams): Promise<ServerStatsResult>;
   listScores(params: ListScoresParams): Promise<Page<ScoreRecord>>;
   stats(): Promise<StoreStats>;

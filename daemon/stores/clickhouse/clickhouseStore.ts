@@ -12,7 +12,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { LogRecord, MetricPoint, ScoreRecord, SpanRecord } from '../../../shared/telemetry/model';
 import { LOG_LEVELS } from '../../../shared/telemetry/model';
 import type {
-  Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams, MetricSeriesParams,
+  Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams, ListMetricsParams, MetricInfo, MetricSeriesParams,
   MetricSeriesResult, Page, RetentionPolicy, SearchLogsParams, ServerStatsParams, ServerStatsResult, StoreStats,
   TelemetryStore, TraceSummary,
 } from '../../../shared/telemetry/query';
@@ -136,6 +136,9 @@ export class ClickHouseStore implements TelemetryStore {
   }
   metricSeries(p: MetricSeriesParams): Promise<MetricSeriesResult> {
     return q.metricSeries(this, p);
+  }
+  listMetrics(p: ListMetricsParams): Promise<MetricInfo[]> {
+    return q.listMetrics(this, p);
   }
   serverStats(p: ServerStatsParams): Promise<ServerStatsResult> {
     return q.serverStats(this, p);

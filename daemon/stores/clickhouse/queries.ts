@@ -6,12 +6,12 @@
 import type { LogRecord, ScoreRecord, SpanRecord } from '../../../shared/telemetry/model';
 import { LOG_LEVELS } from '../../../shared/telemetry/model';
 import type {
-  GetTraceResult, ListScoresParams, ListTracesParams, MetricSeriesParams, MetricSeriesResult, Page, SearchLogsParams,
+  GetTraceResult, ListMetricsParams, ListScoresParams, ListTracesParams, MetricInfo, MetricSeriesParams, MetricSeriesResult, Page, SearchLogsParams,
   ServerStatsParams, ServerStatsResult, StoreStats, TraceSummary,
 } from '../../../shared/telemetry/query';
 import { clampLimit, decodeCursor, encodeCursor, msToNs, nsToMs } from '../cursor';
 import { latencyQuantiles } from '../latency';
-import { aggregate, bucketStart } from '../series';
+import { aggregate, aggregateGroups, bucketStart, groupLabel, metricInfos, type GroupedValue } from '../series';
 import { int, lit } from './schema';
 
 export interface Rows {
@@ -181,17 +181,36 @@ export async function metricSeries(db: Rows, p: MetricSeriesParams): Promise<Met
   for (const [k, v] of Object.entries(p.attributes ?? {})) {
     where.push(`visitParamExtractRaw(attrs, ${lit(k)}) IN (${lit(JSON.stringify(v))}, ${lit(v)})`);
   }
-  const rows = await db.rows<{ t: string; v: number; kind: string; unit: string }>(
-    `SELECT intDiv(any(time_ns), 1000000) AS t, any(value) AS v, any(kind) AS kind, any(unit) AS unit
+  // 18.16 has no JSONExtract: the raw JSON of the value, unquoted in groupLabel.
+  const group = p.groupBy === undefined ? "''" : `any(visitParamExtractRaw(attrs, ${lit(p.groupBy)}))`;
+  const rows = await db.rows<{ t: string; v: number; kind: string; unit: string; g: string }>(
+    `SELECT intDiv(any(time_ns), 1000000) AS t, any(value) AS v, any(kind) AS kind, any(unit) AS unit, ${group} AS g
      FROM metrics WHERE ${where.join(' AND ')} GROUP BY id`,
   );
   const buckets = new Map<number, number[]>();
+  const grouped: GroupedValue[] = [];
   for (const r of rows) {
     const t = bucketStart(Number(r.t), p.fromMs, p.bucketMs);
     (buckets.get(t) ?? buckets.set(t, []).get(t)!).push(Number(r.v));
+    if (p.groupBy !== undefined) grouped.push({ t, v: Number(r.v), group: groupLabel(r.g) });
   }
   const meta = rows[0] ?? (await db.rows<{ kind: string; unit: string }>(`SELECT kind, unit FROM metrics WHERE name = ${lit(p.name)} LIMIT 1`))[0];
-  return { name: p.name, kind: meta?.kind as MetricSeriesResult['kind'], unit: meta?.unit || undefined, points: aggregate(buckets, p.aggregation) };
+  return {
+    name: p.name, kind: meta?.kind as MetricSeriesResult['kind'], unit: meta?.unit || undefined, points: aggregate(buckets, p.aggregation),
+    groups: p.groupBy === undefined ? undefined : aggregateGroups(grouped, p.aggregation),
+  };
+}
+
+/** Distinct (name, attributes) of the metrics in a range, folded into one entry per name. */
+export async function listMetrics(db: Rows, p: ListMetricsParams): Promise<MetricInfo[]> {
+  const where: string[] = [];
+  timeWhere('time_ns', p, where);
+  if (p.serverId) where.push(`server_id = ${lit(p.serverId)}`);
+  const rows = await db.rows<{ name: string; attrs: string; kind: string; unit: string }>(
+    `SELECT name, attrs, any(kind) AS kind, any(unit) AS unit FROM metrics ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     GROUP BY name, attrs LIMIT 5000`,
+  );
+  return metricInfos(rows);
 }
 
 export async function serverStats(db: Rows, p: ServerStatsParams): Promise<ServerStatsResult> {

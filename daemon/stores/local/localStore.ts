@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
 import type {
   Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams,
-  MetricSeriesParams, MetricSeriesResult, Page, RetentionPolicy, SearchLogsParams,
+  ListMetricsParams, MetricInfo, MetricSeriesParams, MetricSeriesResult, Page, RetentionPolicy, SearchLogsParams,
   ServerStatsParams, ServerStatsResult, StoreStats, TelemetryStore, TraceSummary,
 } from '../../../shared/telemetry/query';
 import type { LogRecord, ScoreRecord } from '../../../shared/telemetry/model';
@@ -123,6 +123,9 @@ export class LocalStore implements TelemetryStore {
   }
   async metricSeries(params: MetricSeriesParams): Promise<MetricSeriesResult> {
     return q.metricSeries(this.db, params);
+  }
+  async listMetrics(params: ListMetricsParams): Promise<MetricInfo[]> {
+    return q.listMetrics(this.db, params);
   }
   async serverStats(params: ServerStatsParams): Promise<ServerStatsResult> {
     return q.serverStats(this.db, params);

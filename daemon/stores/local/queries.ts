@@ -3,11 +3,11 @@ import type { Database, SqlValue } from 'sql.js';
 import type { LogRecord, ScoreRecord, SpanRecord } from '../../../shared/telemetry/model';
 import { LOG_LEVELS } from '../../../shared/telemetry/model';
 import type {
-  GetTraceResult, ListScoresParams, ListTracesParams, MetricSeriesParams, MetricSeriesResult, Page,
+  GetTraceResult, ListMetricsParams, ListScoresParams, ListTracesParams, MetricInfo, MetricSeriesParams, MetricSeriesResult, Page,
   SearchLogsParams, ServerStatsParams, ServerStatsResult, TraceSummary,
 } from '../../../shared/telemetry/query';
 import { clampLimit, decodeCursor, encodeCursor, msToNs } from '../cursor';
-import { aggregate, bucketStart } from '../series';
+import { aggregate, aggregateGroups, bucketStart, groupLabel, metricInfos, type GroupedValue } from '../series';
 import { latencyQuantiles } from '../latency';
 import { parseHist } from './rollups';
 import type { SpanBodies, SpanEntry } from './spanBodies';
@@ -132,25 +132,46 @@ export function searchLogs(db: Database, p: SearchLogsParams): Page<LogRecord> {
   return newestFirst<LogRecord>(db, 'logs', where, args, p);
 }
 
+/** An attribute of a metric point as text; binds the attribute key. */
+const ATTR_TEXT = "CAST(json_extract(attrs, '$.' || json_quote(?)) AS TEXT)";
+
 export function metricSeries(db: Database, p: MetricSeriesParams): MetricSeriesResult {
   const where = ['name = ?', 'time_ns >= ?', 'time_ns < ?', 'value IS NOT NULL'];
   const args: SqlValue[] = [p.name, msToNs(p.fromMs), msToNs(p.toMs)];
   if (p.serverId) add(where, args, 'server_id = ?', p.serverId);
   for (const [k, v] of Object.entries(p.attributes ?? {})) {
-    where.push("CAST(json_extract(attrs, '$.' || json_quote(?)) AS TEXT) = ?");
+    where.push(`${ATTR_TEXT} = ?`);
     args.push(k, v);
   }
-  const rows = all(db, `SELECT time_ns / 1000000 AS t, value FROM metrics WHERE ${where.join(' AND ')}`, args);
+  const group = p.groupBy === undefined ? 'NULL' : ATTR_TEXT;
+  const rows = all(db, `SELECT time_ns / 1000000 AS t, value, ${group} AS g FROM metrics WHERE ${where.join(' AND ')}`,
+    p.groupBy === undefined ? args : [p.groupBy, ...args]);
   const buckets = new Map<number, number[]>();
+  const grouped: GroupedValue[] = [];
   for (const r of rows) {
     const t = bucketStart(Number(r.t), p.fromMs, p.bucketMs);
     const list = buckets.get(t) ?? [];
     list.push(Number(r.value));
     buckets.set(t, list);
+    if (p.groupBy !== undefined) grouped.push({ t, v: Number(r.value), group: groupLabel(r.g) });
   }
   const head = all(db, 'SELECT rec FROM metrics WHERE name = ? LIMIT 1', [p.name])[0];
   const meta = head ? (JSON.parse(String(head.rec)) as { kind?: MetricSeriesResult['kind']; unit?: string }) : {};
-  return { name: p.name, kind: meta.kind, unit: meta.unit, points: aggregate(buckets, p.aggregation) };
+  return {
+    name: p.name, kind: meta.kind, unit: meta.unit, points: aggregate(buckets, p.aggregation),
+    groups: p.groupBy === undefined ? undefined : aggregateGroups(grouped, p.aggregation),
+  };
+}
+
+/** Distinct (name, attributes) of the metrics in a range, folded into one entry per name. */
+export function listMetrics(db: Database, p: ListMetricsParams): MetricInfo[] {
+  const where: string[] = [];
+  const args: SqlValue[] = [];
+  timeBounds('time_ns', p, where, args);
+  if (p.serverId) add(where, args, 'server_id = ?', p.serverId);
+  const rows = all(db, `SELECT name, attrs, json_extract(max(rec), '$.kind') AS kind, json_extract(max(rec), '$.unit') AS unit
+    FROM metrics ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY name, attrs LIMIT 5000`, args);
+  return metricInfos(rows.map((r) => ({ name: String(r.name), attrs: String(r.attrs), kind: r.kind === null ? undefined : String(r.kind), unit: r.unit === null ? undefined : String(r.unit) })));
 }
 
 export function serverStats(db: Database, p: ServerStatsParams): ServerStatsResult {

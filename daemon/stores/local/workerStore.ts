@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogRecord, ScoreRecord } from '../../../shared/telemetry/model';
 import type {
-  Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams, MetricSeriesParams, MetricSeriesResult,
+  Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams, ListMetricsParams, MetricInfo, MetricSeriesParams, MetricSeriesResult,
   Page, RetentionPolicy, SearchLogsParams, ServerStatsParams, ServerStatsResult, StoreStats, TelemetryStore, TraceSummary,
 } from '../../../shared/telemetry/query';
 import type { Logger } from '../../log';
@@ -58,6 +58,7 @@ export class WorkerStore implements TelemetryStore {
   getTrace(p: GetTraceParams): Promise<GetTraceResult> { return this.call('getTrace', p); }
   searchLogs(p: SearchLogsParams): Promise<Page<LogRecord>> { return this.call('searchLogs', p); }
   metricSeries(p: MetricSeriesParams): Promise<MetricSeriesResult> { return this.call('metricSeries', p); }
+  listMetrics(p: ListMetricsParams): Promise<MetricInfo[]> { return this.call('listMetrics', p); }
   serverStats(p: ServerStatsParams): Promise<ServerStatsResult> { return this.call('serverStats', p); }
   listScores(p: ListScoresParams): Promise<Page<ScoreRecord>> { return this.call('listScores', p); }
   stats(): Promise<StoreStats> { return this.call('stats'); }

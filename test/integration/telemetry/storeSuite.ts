@@ -103,6 +103,22 @@ export function storeQuerySuite(name: string, open: () => Promise<TelemetryStore
       assert.deepEqual((await store.metricSeries({ ...base, aggregation: 'max', attributes: { host: 'a' } })).points.map((p) => p.v), [8, 18, 28, 38, 48, 58]);
     });
 
+    it('splits a series by an attribute and lists the metrics of a range with their attribute keys', async () => {
+      const base = { name: 'process.cpu', fromMs: T0, toMs: T0 + 60_000, bucketMs: 30_000, aggregation: 'max' as const };
+      const byHost = await store.metricSeries({ ...base, groupBy: 'host' });
+      assert.deepEqual(byHost.groups, [
+        { value: 'a', points: [{ t: T0, v: 28 }, { t: T0 + 30_000, v: 58 }] },
+        { value: 'b', points: [{ t: T0, v: 29 }, { t: T0 + 30_000, v: 59 }] },
+      ]);
+      assert.deepEqual(byHost.points.map((p) => p.v), [29, 59]);
+      assert.deepEqual((await store.metricSeries({ ...base, groupBy: 'zone' })).groups?.map((g) => [g.value, g.points.length]), [['', 2]]);
+      assert.equal((await store.metricSeries(base)).groups, undefined);
+      assert.deepEqual(await store.listMetrics({ fromMs: T0, toMs: T0 + 60_000, serverId: 'srv-a' }),
+        [{ name: 'process.cpu', kind: 'gauge', unit: '%', attributeKeys: ['host'] }]);
+      assert.deepEqual(await store.listMetrics({ fromMs: T0 + 3_600_000 }), []);
+      assert.deepEqual(await store.listMetrics({ serverId: 'srv-b' }), []);
+    });
+
     it('derives request rate, errors and latency per server from spans', async () => {
       const r = await store.serverStats({ serverId: 'srv-a', fromMs: T0, toMs: T0 + 1_000_000 });
       assert.equal(r.points.reduce((a, p) => a + p.requests, 0), 50);
