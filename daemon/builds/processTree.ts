@@ -6,24 +6,17 @@
  */
 import * as fs from 'node:fs';
 import { loadExeca } from './toolchain';
-import { identityAlive, processStartTime, type ProcessIdentity } from '../../shared/node/processInfo';
+import { allPids, identityAlive, processStartTime, type ProcessIdentity } from '../../shared/node/processInfo';
 
 /** Children of each pid, read from /proc (Linux); empty elsewhere. */
 function childrenByParent(): Map<number, number[]> {
   const map = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return map;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of allPids()) {
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const list = map.get(ppid) ?? [];
-      list.push(Number(entry));
+      list.push(pid);
       map.set(ppid, list);
     } catch {
       // Exited while we looked.
@@ -43,6 +36,37 @@ export function descendants(pid: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Processes whose working directory is inside `dir` (Linux; none elsewhere). A build's commands
+ * run in its copy, so these are what a build left running when the daemon that ran it died.
+ */
+export function processesInside(dir: string): ProcessIdentity[] {
+  const found: ProcessIdentity[] = [];
+  for (const pid of allPids()) {
+    if (pid === process.pid) continue;
+    try {
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(dir + '/')) found.push({ pid, startTime: processStartTime(pid) });
+    } catch {
+      // Exited while we looked, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** SIGKILLs leftovers of a dead build (nobody waits on their output) and waits until they are gone. */
+export async function killLeftovers(dir: string, timeoutMs = 2000): Promise<number> {
+  const left = processesInside(dir).filter((id) => identityAlive(id));
+  if (left.length === 0) return 0;
+  const tree = new Map(left.map((id) => [id.pid, id]));
+  const kill = (): void => {
+    for (const id of tree.values()) if (identityAlive(id)) signal(id.pid, 'SIGKILL');
+  };
+  kill();
+  await allGone(tree, timeoutMs, kill);
+  return left.length;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -13,6 +13,7 @@ import { BuildLogWriter, readBuildLog, type ReadOptions } from './buildLog';
 import { BuildAborted, say, StepFailure, type BuildContext } from './context';
 import { runPipeline } from './pipeline';
 import { BuildStore } from './store';
+import { killLeftovers } from './processTree';
 
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -102,6 +103,9 @@ export class BuildService {
         record.endedAt = Date.now();
         record.failure = { step: record.step ?? 'prepare', reason: 'error', message: 'the daemon stopped during this build; build again', tail: [] };
         void service.store.save(record);
+        // Its commands lost their output pipe with the daemon, but a quiet child of one keeps running.
+        const killed = await killLeftovers(record.dir);
+        if (killed) opts.log.warn(`builds: stopped ${killed} process(es) left running by interrupted build ${record.id}`);
       }
       service.records.set(record.id, record);
     }

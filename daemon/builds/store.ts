@@ -5,13 +5,13 @@
  * Deleted builds are first renamed into `<state>/projects/<projectId>/trash/`, which is instant,
  * then removed in the background; a daemon that stops midway finishes the job on its next start.
  */
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BuildRecord } from '../../shared/protocol';
 import type { Logger } from '../log';
 
 export class BuildStore {
-  private readonly saving = new Map<string, Promise<void>>();
   private readonly removals = new Set<Promise<void>>();
 
   constructor(readonly home: string, private readonly log: Logger) {}
@@ -51,27 +51,27 @@ export class BuildStore {
     return records;
   }
 
-  /** Writes the record as it is now; saves of one build are serialised so the last one wins. */
+  /**
+   * Writes the record as it is now, before returning: a daemon killed just after a step began must
+   * leave that step on disk, so the next daemon names it when it marks the build failed. Records
+   * are a few KB and change once per step, so the synchronous write costs next to nothing, and
+   * saves cannot land out of order.
+   */
   save(record: BuildRecord): Promise<void> {
-    const snapshot = JSON.stringify(record, null, 2);
     const dir = this.buildDir(record.projectId, record.id);
-    const prev = this.saving.get(record.id) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      fsSync.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = path.join(dir, `build.json.${process.pid}.tmp`);
-      await fs.writeFile(tmp, snapshot, { mode: 0o600 });
-      await fs.rename(tmp, path.join(dir, 'build.json'));
-    }).catch((err: unknown) => this.log.error(`builds: cannot save ${record.id}: ${(err as Error).message}`));
-    this.saving.set(record.id, next);
-    void next.finally(() => {
-      if (this.saving.get(record.id) === next) this.saving.delete(record.id);
-    });
-    return next;
+      fsSync.writeFileSync(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
+      fsSync.renameSync(tmp, path.join(dir, 'build.json'));
+    } catch (err) {
+      this.log.error(`builds: cannot save ${record.id}: ${(err as Error).message}`);
+    }
+    return Promise.resolve();
   }
 
   /** Takes a build off the list at once; its files go in the background. */
   async remove(record: BuildRecord): Promise<void> {
-    await this.saving.get(record.id);
     const trash = path.join(this.projectsDir, record.projectId, 'trash');
     await fs.mkdir(trash, { recursive: true, mode: 0o700 });
     const target = path.join(trash, `${record.id}-${Date.now()}`);
@@ -84,9 +84,9 @@ export class BuildStore {
     this.track(fs.rm(target, { recursive: true, force: true }));
   }
 
-  /** Waits for pending saves (not for background deletes, which a later start finishes). */
-  async flush(): Promise<void> {
-    await Promise.all(this.saving.values());
+  /** Saves are synchronous; kept so callers need not know (background deletes are not waited for). */
+  flush(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Waits for background deletes too; tests and benchmarks use it. */

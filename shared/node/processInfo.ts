@@ -10,6 +10,15 @@ export interface ProcessIdentity {
   startTime?: number;
 }
 
+/** Every pid in /proc (Linux); empty elsewhere. */
+export function allPids(): number[] {
+  try {
+    return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Fields 3.. of `/proc/<pid>/stat`, or undefined off Linux or when the process is gone. */
 function procStat(pid: number): string[] | undefined {
   try {
