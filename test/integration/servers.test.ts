@@ -9,32 +9,10 @@ import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../../shared/node/rpcClient';
 import { LogLinesNotification, LogsGetRequest, LogsSubscribeRequest } from '../../shared/protocol/logs';
-import { ServerDidChangeNotification, ServersListRequest, ServersStartRequest, ServersStopRequest, type ServerInfo } from '../../shared/protocol/servers';
+import { ServerDidChangeNotification, ServersStartRequest, ServersStopRequest, type ServerInfo } from '../../shared/protocol/servers';
 import { groupMembers } from '../../daemon/servers/processTree';
-import { cliJson, connectClient, daemonPids, REPO, runCli, stopAll, tempHome, waitFor } from './helpers';
-
-function copyFixture(): string {
-  const dir = path.join(path.dirname(tempHome('rl-srv-')), 'project');
-  fs.cpSync(path.join(REPO, 'test/fixtures/servers'), dir, { recursive: true });
-  return dir;
-}
-
-async function list(c: MessageConnection): Promise<ServerInfo[]> {
-  return (await orClosed(c, c.sendRequest(ServersListRequest, {}))).servers;
-}
-
-async function server(c: MessageConnection, name: string): Promise<ServerInfo> {
-  const s = (await list(c)).find((x) => x.name === name);
-  assert.ok(s, `no server ${name}`);
-  return s;
-}
-
-function lineCount(file: string): number {
-  const buf = fs.readFileSync(file);
-  let n = 0;
-  for (const b of buf) if (b === 10) n++;
-  return n;
-}
+import { cliJson, connectClient, daemonPids, runCli, stopAll, tempHome, waitFor } from './helpers';
+import { copyFixture, lineCount, serverNamed as server } from './serverHelpers';
 
 describe('server supervision', function () {
   this.timeout(180_000);

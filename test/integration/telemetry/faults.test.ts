@@ -11,29 +11,10 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { TelemetryStatsRequest } from '../../../shared/protocol';
 import { clickHouseAvailable, startClickHouse, type ClickHouseServer } from '../clickhouseServer';
 import { cliJson, connectClient, daemonPids, stopAll, tempHome, waitFor } from '../helpers';
-
-function mastraSpanLine(i: number, t0: number): string {
-  const trace = (Math.floor(i / 10) + 1).toString(16).padStart(32, '0');
-  const span = (i + 1).toString(16).padStart(16, '0');
-  const parent = i % 10 === 0 ? null : (Math.floor(i / 10) * 10 + 1).toString(16).padStart(16, '0');
-  const start = new Date(t0 + i).toISOString();
-  const end = new Date(t0 + i + 3).toISOString();
-  return JSON.stringify({ type: 'span', data: { traceId: trace, spanId: span, parentSpanId: parent, name: i % 10 === 0 ? 'agent_run' : 'tool_call', spanType: i % 10 === 0 ? 'agent_run' : 'tool_call', attributes: { n: i }, startedAt: start, endedAt: end, input: { q: i }, output: null, error: null, isEvent: false } });
-}
-
-function observabilityFile(home: string, name: string): string {
-  const dir = path.join(home, 'projects', 'p1', 'runs', 'r1', 'observability', 'span', 'p1');
-  fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, name);
-}
+import { mastraSpanLine, observabilityFile, spansIn } from './mastraLines';
 
 async function stats(client: MessageConnection) {
   return client.sendRequest(TelemetryStatsRequest, {});
-}
-
-async function spansIn(client: MessageConnection, backend: 'local' | 'clickhouse'): Promise<number> {
-  const s = await stats(client);
-  return s.stores.find((x) => x.backend === backend)?.spans ?? -1;
 }
 
 const OUTAGE_MS = 30_000;
