@@ -47,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // Registers the panels' serializers now, so panels open before a reload come back with it.
   const panels = scope.add(new Panels({
     client, store, log, extensionUri: context.extensionUri, runlensHome: client.paths.home, errorDiagnostics: () => current().errorDiagnostics,
+    memento: context.workspaceState,
   }));
   scope.add(new CrashNotifier(store));
   scope.add(new StartBehaviour(client, store, channels, current, log));

@@ -4,12 +4,13 @@
  * app metric picked by name, and sends them to the webview; refreshed while the panel is visible.
  */
 import * as vscode from 'vscode';
-import { MetricSeriesRequest, ServerStatsRequest } from '../../shared/protocol';
+import { ListMetricsRequest, MetricSeriesRequest, ServerStatsRequest } from '../../shared/protocol';
 import { tryParse } from '../../shared/webview/check';
 import {
   CPU_METRIC, parseMetricsToHost, RSS_METRIC, type MetricsPanelState, type MetricsQuery, type MetricsToHost, type MetricsToWebview,
 } from '../../shared/webview/metrics';
-import { RANGE_MS, type TraceFilter } from '../../shared/webview/traces';
+import { sameWindow, windowBounds, type TimeWindow } from '../../shared/webview/range';
+import type { TraceFilter } from '../../shared/webview/traces';
 import { DisposableStore } from '../disposables';
 import { panelHtml, panelOptions } from './panelHtml';
 import type { PanelDeps } from './tracesPanel';
@@ -21,6 +22,8 @@ const BUCKETS = 120;
 
 export interface MetricsPanelHooks {
   openSlowTraces(filter: TraceFilter): void;
+  /** The user picked another range here: the traces panel follows. */
+  rangeChanged(window: TimeWindow): void;
   onDispose(): void;
 }
 
@@ -34,9 +37,14 @@ export class MetricsPanel implements vscode.Disposable {
   private query: MetricsQuery | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy = false;
+  /** Whether the webview is loaded and listening (a hidden one is torn down and reloads). */
+  private ready = false;
+  /** The range the webview should show: its saved one, or the shared one it was opened with or sent since. */
+  private window: TimeWindow;
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: MetricsPanelState | undefined, private readonly hooks: MetricsPanelHooks) {
+  constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: MetricsPanelState | undefined, private readonly hooks: MetricsPanelHooks, shared: TimeWindow) {
     this.query = state?.query;
+    this.window = state?.query ?? shared;
     panel.webview.options = panelOptions(deps.extensionUri);
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'metrics', 'Runlens Metrics');
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'runlens.svg');
@@ -44,7 +52,10 @@ export class MetricsPanel implements vscode.Disposable {
       const msg = tryParse(parseMetricsToHost, raw, (problem) => deps.log.warn(`metrics panel: ignored a webview message: ${problem}`));
       if (msg) this.handle(msg).catch((err: unknown) => this.fail(err));
     }));
-    this.scope.add(panel.onDidChangeViewState(() => this.schedule()));
+    this.scope.add(panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.ready = false;
+      this.schedule();
+    }));
     this.scope.add(deps.store.onDidChange(() => this.post({ type: 'init', servers: this.servers() })));
     this.scope.add(panel.onDidDispose(() => {
       this.dispose();
@@ -54,6 +65,12 @@ export class MetricsPanel implements vscode.Disposable {
 
   reveal(): void {
     this.panel.reveal();
+  }
+
+  /** Shows the range picked in the traces panel (now, or once the webview is back). */
+  applyRange(window: TimeWindow): void {
+    this.window = window;
+    if (this.ready) this.post({ type: 'setRange', window });
   }
 
   private post(message: MetricsToWebview): void {
@@ -66,8 +83,15 @@ export class MetricsPanel implements vscode.Disposable {
 
   private async handle(msg: MetricsToHost): Promise<void> {
     switch (msg.type) {
-      case 'ready':
-        this.post({ type: 'init', servers: this.servers() });
+      case 'ready': {
+        this.ready = true;
+        const saved = this.query;
+        this.post({ type: 'init', servers: this.servers(), window: saved && sameWindow(saved, this.window) ? undefined : this.window });
+        return;
+      }
+      case 'setRange':
+        this.window = msg.window;
+        this.hooks.rangeChanged(msg.window);
         return;
       case 'query':
         this.query = msg.query;
@@ -80,21 +104,24 @@ export class MetricsPanel implements vscode.Disposable {
   }
 
   private async load(q: MetricsQuery): Promise<void> {
-    const toMs = Date.now();
-    const fromMs = toMs - RANGE_MS[q.range];
+    const { fromMs, toMs } = windowBounds(q, Date.now());
     const bucketMs = bucketFor(toMs - fromMs);
-    const series = (name: string, aggregation: MetricsQuery['appAggregation'], serverId?: string) =>
-      this.deps.client.request(MetricSeriesRequest, { name, fromMs, toMs, bucketMs, aggregation, serverId });
-    const [cpu, rss, stats, app] = await Promise.all([
-      series(CPU_METRIC, 'avg', q.serverId),
-      series(RSS_METRIC, 'avg', q.serverId),
-      this.deps.client.request(ServerStatsRequest, { serverId: q.serverId, fromMs, toMs, bucketMs }),
-      q.appMetric ? series(q.appMetric, q.appAggregation, q.serverId) : Promise.resolve(undefined),
+    const serverId = q.serverId;
+    const series = (name: string, aggregation: MetricsQuery['appAggregation'], groupBy?: string) =>
+      this.deps.client.request(MetricSeriesRequest, { name, fromMs, toMs, bucketMs, aggregation, serverId, groupBy });
+    const [cpu, rss, stats, app, metrics] = await Promise.all([
+      series(CPU_METRIC, 'avg'),
+      series(RSS_METRIC, 'avg'),
+      this.deps.client.request(ServerStatsRequest, { serverId, fromMs, toMs, bucketMs }),
+      q.appMetric ? series(q.appMetric, q.appAggregation, q.groupBy) : Promise.resolve(undefined),
+      this.deps.client.request(ListMetricsRequest, { fromMs, toMs, serverId }),
     ]);
     this.post({
-      type: 'series', serverId: q.serverId, fromMs, toMs, bucketMs,
+      type: 'series', serverId, fromMs, toMs, bucketMs,
       cpu: cpu.points, rss: rss.points, red: stats.points,
-      app: app && { name: app.name, unit: app.unit, points: app.points },
+      app: app && { name: app.name, unit: app.unit, points: app.points, groups: app.groups },
+      // The health poller's own series have their charts; the picker offers the app's.
+      metrics: metrics.filter((m) => m.name !== CPU_METRIC && m.name !== RSS_METRIC).map((m) => ({ name: m.name, unit: m.unit, attributeKeys: m.attributeKeys })),
     });
   }
 

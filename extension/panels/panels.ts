@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { SpanRecord } from '../../shared/telemetry/model';
 import { parseMetricsQuery, type MetricsPanelState } from '../../shared/webview/metrics';
+import { DEFAULT_WINDOW, parseWindow, type TimeWindow } from '../../shared/webview/range';
 import { parseFilter, type TraceFilter, type TracesPanelState } from '../../shared/webview/traces';
 import type { DaemonClient } from '../daemonClient';
 import { DisposableStore } from '../disposables';
@@ -25,7 +26,11 @@ export interface PanelsOptions {
   runlensHome: string;
   /** Whether span exceptions are shown as diagnostics (setting `runlens.diagnostics.errors`). */
   errorDiagnostics(): boolean;
+  /** Where the time range both panels share is kept (the workspace's state). */
+  memento: vscode.Memento;
 }
+
+const WINDOW_KEY = 'runlens.panels.timeWindow';
 
 function fileDeps(home: string): NavigatorDeps {
   return {
@@ -105,20 +110,39 @@ export class Panels implements vscode.Disposable {
     this.metrics = this.makeMetrics(panel, undefined);
   }
 
+  /** The range both panels show, as last picked in either; a malformed stored value is dropped. */
+  private sharedWindow(): TimeWindow {
+    try {
+      return parseWindow(this.opts.memento.get(WINDOW_KEY) ?? DEFAULT_WINDOW);
+    } catch {
+      return DEFAULT_WINDOW;
+    }
+  }
+
+  private setSharedWindow(window: TimeWindow, from: 'traces' | 'metrics'): void {
+    void this.opts.memento.update(WINDOW_KEY, window);
+    if (from === 'traces') this.metrics?.applyRange(window);
+    else this.traces?.applyRange(window);
+  }
+
   private makeTraces(panel: vscode.WebviewPanel, state: TracesPanelState | undefined): TracesPanel {
-    const made: TracesPanel = new TracesPanel(panel, this.deps, state, () => {
-      if (this.traces === made) this.traces = undefined;
-    });
+    const made: TracesPanel = new TracesPanel(panel, this.deps, state, {
+      rangeChanged: (window) => this.setSharedWindow(window, 'traces'),
+      onDispose: () => {
+        if (this.traces === made) this.traces = undefined;
+      },
+    }, this.sharedWindow());
     return made;
   }
 
   private makeMetrics(panel: vscode.WebviewPanel, state: MetricsPanelState | undefined): MetricsPanel {
     const made: MetricsPanel = new MetricsPanel(panel, this.deps, state, {
       openSlowTraces: (filter) => this.openTraces(filter),
+      rangeChanged: (window) => this.setSharedWindow(window, 'metrics'),
       onDispose: () => {
         if (this.metrics === made) this.metrics = undefined;
       },
-    });
+    }, this.sharedWindow());
     return made;
   }
 

@@ -8,8 +8,9 @@ import { GetTraceRequest, ListTracesRequest, SearchLogsRequest } from '../../sha
 import type { SpanRecord } from '../../shared/telemetry/model';
 import type { ListTracesParams } from '../../shared/telemetry/query';
 import { tryParse } from '../../shared/webview/check';
+import { sameWindow, type TimeWindow } from '../../shared/webview/range';
 import {
-  parseTracesToHost, RANGE_MS, type TraceFilter, type TracesPanelState, type TracesToHost, type TracesToWebview,
+  filterWindow, parseTracesToHost, RANGE_MS, type TraceFilter, type TracesPanelState, type TracesToHost, type TracesToWebview,
 } from '../../shared/webview/traces';
 import type { DaemonClient } from '../daemonClient';
 import { DisposableStore } from '../disposables';
@@ -21,6 +22,12 @@ const LIVE_REFRESH_MS = 2_000;
 /** Traces whose spans stay in memory for source links: the open one and a few before it. */
 const KEEP_TRACES = 4;
 const TRACE_LOG_LIMIT = 500;
+
+export interface TracesPanelHooks {
+  /** The user picked another range here: the metrics panel follows. */
+  rangeChanged(window: TimeWindow): void;
+  onDispose(): void;
+}
 
 export interface PanelDeps {
   client: DaemonClient;
@@ -62,9 +69,14 @@ export class TracesPanel implements vscode.Disposable {
   private ready = false;
   private querySeq = 0;
   private pendingFilter: TraceFilter | undefined;
+  /** The range the webview should show: its saved one, or the shared one it was opened with or sent since. */
+  private window: TimeWindow;
+  private savedWindow: TimeWindow | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: TracesPanelState | undefined, onDispose: () => void) {
+  constructor(readonly panel: vscode.WebviewPanel, private readonly deps: PanelDeps, state: TracesPanelState | undefined, private readonly hooks: TracesPanelHooks, shared: TimeWindow) {
     this.live = state?.live ?? true;
+    this.savedWindow = state && filterWindow(state.filter);
+    this.window = this.savedWindow ?? shared;
     panel.webview.options = panelOptions(deps.extensionUri);
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'traces', 'Runlens Traces');
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'runlens.svg');
@@ -80,7 +92,7 @@ export class TracesPanel implements vscode.Disposable {
     }));
     this.scope.add(panel.onDidDispose(() => {
       this.dispose();
-      onDispose();
+      hooks.onDispose();
     }));
   }
 
@@ -88,8 +100,16 @@ export class TracesPanel implements vscode.Disposable {
     this.panel.reveal();
   }
 
+  /** Shows the range picked in the metrics panel (now, or once the webview is back). */
+  applyRange(window: TimeWindow): void {
+    this.window = window;
+    if (this.ready) this.post({ type: 'setRange', window });
+  }
+
   /** Shows the list filtered as given (from the metrics panel: the slowest traces of a bucket). */
   showFiltered(filter: TraceFilter): void {
+    // A drill-down, not a new shared range: the metrics panel keeps its range.
+    this.window = filterWindow(filter);
     if (!this.panel.visible) this.ready = false;
     // The webview applies it to its controls and state, then queries as for any filter change;
     // a webview still loading gets it right after `init`.
@@ -109,12 +129,17 @@ export class TracesPanel implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        this.post({ type: 'init', servers: this.servers(), live: this.live });
+        this.post({ type: 'init', servers: this.servers(), live: this.live, window: this.savedWindow && sameWindow(this.savedWindow, this.window) ? undefined : this.window });
         if (this.pendingFilter) this.post({ type: 'showFilter', filter: this.pendingFilter });
         this.pendingFilter = undefined;
         return;
       case 'listTraces':
+        this.savedWindow = filterWindow(msg.filter);
         await this.query(msg.filter, msg.cursor, false);
+        return;
+      case 'setRange':
+        this.window = msg.window;
+        this.hooks.rangeChanged(msg.window);
         return;
       case 'setLive':
         this.live = msg.live;

@@ -61,6 +61,14 @@ export function arr(o: Obj, field: string, max = 100_000): unknown[] {
   return v;
 }
 
+/** An array of strings, each at most `maxLength` characters. */
+export function strings(o: Obj, field: string, maxItems: number, maxLength: number): string[] {
+  return arr(o, field, maxItems).map((v, i) => {
+    if (typeof v !== 'string' || v.length > maxLength) throw new MessageError(`${field}[${i}]`, `a string of at most ${maxLength} characters`);
+    return v;
+  });
+}
+
 /** Trace ids are 32 and span ids 16 lower-case hex digits (docs/telemetry-format.md). */
 export function hexId(o: Obj, field: string, length: 16 | 32): string {
   const v = str(o, field, length);

@@ -6,14 +6,9 @@
 import type { LogRecord, SpanRecord } from '../telemetry/model';
 import type { TraceSummary } from '../telemetry/query';
 import { arr, bool, hexId, MessageError, num, obj, oneOf, optNum, optOneOf, optStr, str, type Obj } from './check';
+import { parseWindow, TIME_RANGES, type TimeRangeKey, type TimeWindow } from './range';
 
-export const TIME_RANGES = ['5m', '15m', '1h', '6h', '24h', '7d', 'custom'] as const;
-export type TimeRangeKey = (typeof TIME_RANGES)[number];
-
-/** Length of each preset range in ms. */
-export const RANGE_MS: Record<Exclude<TimeRangeKey, 'custom'>, number> = {
-  '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000,
-};
+export { RANGE_MS, TIME_RANGES, type TimeRangeKey } from './range';
 
 export interface TraceFilter {
   range: TimeRangeKey;
@@ -44,11 +39,16 @@ export type TracesToHost =
   | { type: 'listTraces'; filter: TraceFilter; cursor?: string }
   | { type: 'setLive'; live: boolean }
   | { type: 'openTrace'; traceId: string }
-  | { type: 'openSource'; traceId: string; spanId: string };
+  | { type: 'openSource'; traceId: string; spanId: string }
+  /** The user picked another time range: the metrics panel follows. */
+  | { type: 'setRange'; window: TimeWindow };
 
 /** Host → webview. */
 export type TracesToWebview =
-  | { type: 'init'; servers: ServerOption[]; live: boolean }
+  /** `window`: the range to show (shared with the metrics panel), when it differs from the saved one. */
+  | { type: 'init'; servers: ServerOption[]; live: boolean; window?: TimeWindow }
+  /** The range was changed in the metrics panel. */
+  | { type: 'setRange'; window: TimeWindow }
   | { type: 'traces'; items: TraceSummary[]; cursor?: string; nextCursor?: string; live: boolean }
   | { type: 'trace'; traceId: string; spans: SpanRecord[]; logs: LogRecord[] }
   | { type: 'sourceResult'; spanId: string; ok: boolean; message: string }
@@ -60,6 +60,11 @@ export interface TracesPanelState {
   filter: TraceFilter;
   live: boolean;
   selectedTraceId?: string;
+}
+
+/** The time window a filter covers. */
+export function filterWindow(f: TraceFilter): TimeWindow {
+  return f.range === 'custom' ? { range: 'custom', fromMs: f.fromMs, toMs: f.toMs } : { range: f.range };
 }
 
 export function parseFilter(value: unknown, field = 'filter'): TraceFilter {
@@ -95,6 +100,8 @@ export function parseTracesToHost(value: unknown): TracesToHost {
       return { type: 'openTrace', traceId: hexId(o, 'traceId', 32) };
     case 'openSource':
       return { type: 'openSource', traceId: hexId(o, 'traceId', 32), spanId: hexId(o, 'spanId', 16) };
+    case 'setRange':
+      return { type: 'setRange', window: parseWindow(o.window) };
     default:
       throw new MessageError('type', 'a known traces panel message');
   }
@@ -141,6 +148,7 @@ export function parseTracesToWebview(value: unknown): TracesToWebview {
       return {
         type: 'init',
         live: bool(o, 'live'),
+        window: o.window === undefined ? undefined : parseWindow(o.window),
         servers: arr(o, 'servers', 10_000).map((s, i) => {
           const so = obj(s, `servers[${i}]`);
           return { id: str(so, 'id', 1024), label: str(so, 'label', 1024) };
@@ -165,6 +173,8 @@ export function parseTracesToWebview(value: unknown): TracesToWebview {
       return { type: 'sourceResult', spanId: str(o, 'spanId', 64), ok: bool(o, 'ok'), message: str(o, 'message', 10_000) };
     case 'showFilter':
       return { type: 'showFilter', filter: parseFilter(o.filter) };
+    case 'setRange':
+      return { type: 'setRange', window: parseWindow(o.window) };
     case 'error':
       return { type: 'error', message: str(o, 'message', 10_000) };
     default:
@@ -174,6 +184,6 @@ export function parseTracesToWebview(value: unknown): TracesToWebview {
 
 /** Every message type, both directions: docs/protocol.md must list each one (unit test). */
 export const TRACES_MESSAGE_TYPES = {
-  toHost: ['ready', 'listTraces', 'setLive', 'openTrace', 'openSource'],
-  toWebview: ['init', 'traces', 'trace', 'sourceResult', 'showFilter', 'error'],
+  toHost: ['ready', 'listTraces', 'setLive', 'openTrace', 'openSource', 'setRange'],
+  toWebview: ['init', 'traces', 'trace', 'sourceResult', 'showFilter', 'setRange', 'error'],
 } as const;

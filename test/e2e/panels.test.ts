@@ -3,7 +3,8 @@
  * shows in the traces panel, the waterfall opens, the handler span's source link opens the
  * example's own src/server.js (not the build copy) at the line that started the span; a span whose
  * path points outside the workspace is refused; the metrics panel draws CPU and memory of the
- * running server. Screenshots in the dark and the light theme.
+ * running server, the app's own metric split by route, and shares its time range with the traces
+ * panel. Screenshots in the dark and the light theme.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -82,6 +83,24 @@ async function runCommandOverWebview(page: Page, title: string): Promise<void> {
   // A command that opens its own picker (Color Theme) keeps the widget open.
   if (!title.startsWith('Preferences:')) await input.waitFor({ state: 'hidden', timeout: 15_000 });
 }
+
+/**
+ * Picks an option of a `vscode-single-select` by its value. The list lives in the element's shadow
+ * root; the value is set and `change` fired as the element itself does when an option is chosen.
+ */
+async function pickOption(frame: Frame, label: string, value: string): Promise<void> {
+  const select = frame.locator(`vscode-single-select[aria-label="${label}"]`);
+  await select.waitFor({ state: 'attached', timeout: 30_000 });
+  await waitUntil(async () => (await select.evaluate((el, v) => [...el.querySelectorAll('vscode-option')].some((o) => o.getAttribute('value') === v), value)) || undefined,
+    { timeoutMs: 60_000, what: `the option '${value}' in '${label}'` });
+  await select.evaluate((el, v) => {
+    (el as HTMLElement & { value: string }).value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+const selectValue = (frame: Frame, label: string) =>
+  frame.locator(`vscode-single-select[aria-label="${label}"]`).evaluate((el) => (el as HTMLElement & { value: string }).value);
 
 function runlensLog(server: CodeServer): string {
   return server.logs.files().filter((f) => /Runlens/.test(f.file)).map((f) => f.text).join('\n');
@@ -197,10 +216,30 @@ describe('traces and metrics panels in code-server', function () {
     await setTheme(page, 'Default Light Modern');
     await screenshot(page, 'metrics-light');
 
+    // The app's own OTLP histogram, picked by name and split by route: /work and /fail were served.
+    await pickOption(frame, 'App metric', 'http.server.request.duration');
+    await pickOption(frame, 'Group by attribute', 'http.route');
+    await waitUntil(async () => {
+      const lines = (await frame.locator('[data-chart="app"]').getAttribute('data-lines').catch(() => '')) ?? '';
+      return ['/work', '/fail'].every((route) => lines.split('\n').includes(route)) || undefined;
+    }, { timeoutMs: 60_000, what: 'one app metric line per route' });
+    assert.equal(await frame.locator('[data-chart="app"] h2').innerText(), 'http.server.request.duration (ms) by http.route');
+    await frame.locator('[data-chart="app"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'metrics-app-by-route-light');
+
+    // A range picked here is the traces panel's range too.
+    await pickOption(frame, 'Time range', '6h');
+    await runCommandOverWebview(page, 'Runlens: Open Traces');
+    const shared = await panelFrame(page, 'traces-root');
+    await waitUntil(async () => (await selectValue(shared, 'Time range').catch(() => '')) === '6h' || undefined, { timeoutMs: 30_000, what: 'the traces panel on the last 6 hours' });
+    await runCommandOverWebview(page, 'Runlens: Open Metrics');
+    const back = await panelFrame(page, 'metrics-root');
+    assert.equal(await selectValue(back, 'Time range'), '6h');
+
     // A point on the latency chart opens that bucket's slowest traces in the traces panel.
-    await waitUntil(async () => Number(await frame.locator('[data-chart="latency"]').getAttribute('data-points').catch(() => '0')) >= 1,
+    await waitUntil(async () => Number(await back.locator('[data-chart="latency"]').getAttribute('data-points').catch(() => '0')) >= 1,
       { timeoutMs: 60_000, what: 'a latency point' });
-    const over = frame.locator('[data-chart="latency"] .u-over');
+    const over = back.locator('[data-chart="latency"] .u-over');
     const box = (await over.boundingBox())!;
     await over.hover({ position: { x: box.width - 2, y: box.height / 2 } });
     await over.click({ position: { x: box.width - 2, y: box.height / 2 } });

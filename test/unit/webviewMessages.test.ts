@@ -34,6 +34,30 @@ describe('webview messages', () => {
     assert.match(problems[1], /range/);
   });
 
+  it('carries the shared time range both ways and refuses a custom range that ends before it starts', () => {
+    assert.deepEqual(parseTracesToHost({ type: 'setRange', window: { range: '6h' } }), { type: 'setRange', window: { range: '6h' } });
+    assert.deepEqual(parseMetricsToWebview({ type: 'setRange', window: { range: 'custom', fromMs: 1, toMs: 2 } }), { type: 'setRange', window: { range: 'custom', fromMs: 1, toMs: 2 } });
+    const init = parseTracesToWebview({ type: 'init', servers: [], live: true, window: { range: '24h' } });
+    assert.equal(init.type === 'init' && init.window?.range, '24h');
+    const problems: string[] = [];
+    assert.equal(tryParse(parseMetricsToHost, { type: 'setRange', window: { range: 'custom', fromMs: 5, toMs: 2 } }, (p) => problems.push(p)), undefined);
+    assert.equal(tryParse(parseMetricsToHost, { type: 'query', query: { serverId: 's', range: 'custom', appAggregation: 'avg' } }, (p) => problems.push(p)), undefined);
+    assert.deepEqual(problems.map((p) => /fromMs/.test(p)), [true, true]);
+  });
+
+  it('carries an app metric split by an attribute and the picker list', () => {
+    const q = parseMetricsToHost({ type: 'query', query: { serverId: 's', range: '1h', appAggregation: 'p95', appMetric: 'jobs', groupBy: 'queue' } });
+    assert.equal(q.type === 'query' && q.query.groupBy, 'queue');
+    const series = parseMetricsToWebview({
+      type: 'series', serverId: 's', fromMs: 0, toMs: 1, bucketMs: 1000, cpu: [], rss: [], red: [],
+      app: { name: 'jobs', points: [{ t: 0, v: 3 }], groups: [{ value: 'fast', points: [{ t: 0, v: 1 }] }] },
+      metrics: [{ name: 'jobs', unit: '1', attributeKeys: ['queue'] }],
+    });
+    assert.equal(series.type === 'series' && series.app?.groups?.[0]?.value, 'fast');
+    assert.equal(series.type === 'series' && series.metrics[0]?.attributeKeys[0], 'queue');
+    assert.throws(() => parseMetricsToWebview({ type: 'series', serverId: 's', fromMs: 0, toMs: 1, bucketMs: 1, cpu: [], rss: [], red: [], metrics: [{ name: 'x', attributeKeys: [7] }] }), /attributeKeys\[0\]/);
+  });
+
   it('lists every panel message type in docs/protocol.md', () => {
     const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/protocol.md'), 'utf8');
     const rows = [

@@ -1,7 +1,7 @@
 /**
  * uPlot charts themed from VS Code's CSS variables (a canvas cannot read var(), so colours are read
  * once per chart from the computed style). Each chart is a titled section that records how many
- * points it draws in `data-points`, which the e2e test and screen readers' summary use.
+ * points it draws in `data-points` and its line labels in `data-lines` (the e2e test reads them).
  */
 import uPlot from 'uplot';
 import { h, themeColor } from '../common/dom';
@@ -28,7 +28,7 @@ export class Chart {
   private readonly summary: HTMLElement;
   private plot: uPlot | undefined;
 
-  constructor(private readonly spec: ChartSpec) {
+  constructor(private spec: ChartSpec) {
     this.holder = h('div', { class: 'chart-canvas' });
     this.summary = h('p', { class: 'muted chart-summary', 'aria-live': 'polite' });
     this.element = h('section', { class: 'chart', 'data-chart': spec.id, 'aria-label': spec.title },
@@ -39,6 +39,7 @@ export class Chart {
   setData(xs: number[], ys: (number | null)[][]): void {
     const points = xs.length;
     this.element.dataset.points = String(points);
+    this.element.dataset.lines = this.spec.lines.map((l) => l.label).join('\n');
     const last = ys.map((line, i) => `${this.spec.lines[i].label} ${lastValue(line, this.spec.format)}`).join(' · ');
     this.summary.textContent = points === 0 ? 'No data in this range yet.' : `${points} points; latest: ${last}`;
     const data: uPlot.AlignedData = [xs, ...ys];
@@ -48,6 +49,19 @@ export class Chart {
     }
     this.plot = new uPlot(this.options(), data, this.holder);
     if (this.spec.onPick) this.plot.over.addEventListener('click', () => this.pick());
+  }
+
+  /** Changes the lines (an app metric split by an attribute has one per value); redrawn on the next data. */
+  setLines(lines: LineSpec[], title = this.spec.title): void {
+    const same = lines.length === this.spec.lines.length && lines.every((l, i) => l.label === this.spec.lines[i].label && l.color === this.spec.lines[i].color);
+    if (title !== this.spec.title) {
+      (this.element.querySelector('h2') as HTMLElement).textContent = title;
+      this.element.setAttribute('aria-label', title);
+    }
+    this.spec = { ...this.spec, lines, title };
+    if (same || !this.plot) return;
+    this.plot.destroy();
+    this.plot = undefined;
   }
 
   /** Redraws with the current theme's colours (after the user switches themes). */

@@ -1,7 +1,8 @@
 /**
  * The metrics panel (browser side): a server and range picker, then charts of CPU, memory, request
- * rate, error rate and latency percentiles of that server, and one app metric picked by name.
- * Clicking the latency chart opens the slowest traces of that bucket in the traces panel.
+ * rate, error rate and latency percentiles of that server, and one app metric picked by name,
+ * optionally split by an attribute. The range is shared with the traces panel. Clicking the
+ * latency chart opens the slowest traces of that bucket in the traces panel.
  */
 import '@vscode/codicons/dist/codicon.css';
 import 'uplot/dist/uPlot.min.css';
@@ -10,19 +11,22 @@ import './metrics.css';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { SeriesPoint } from '../../shared/telemetry/query';
+import type { MetricGroup, SeriesPoint } from '../../shared/telemetry/query';
 import {
-  APP_AGGREGATIONS, parseMetricsToWebview, type AppAggregation, type MetricsPanelState, type MetricsQuery, type MetricsToHost, type MetricsToWebview,
+  parseMetricsToWebview, type AppSeries, type MetricsPanelState, type MetricsQuery, type MetricsToHost, type MetricsToWebview,
 } from '../../shared/webview/metrics';
-import { TIME_RANGES, type ServerOption } from '../../shared/webview/traces';
+import { DEFAULT_WINDOW, type TimeWindow } from '../../shared/webview/range';
+import type { ServerOption } from '../../shared/webview/traces';
 import { formatBytes, formatDuration, h } from '../common/dom';
 import { connectHost } from '../common/host';
-import { Chart } from './charts';
+import { RangePicker } from '../common/rangePicker';
+import { AppMetricPicker } from './appPicker';
+import { Chart, type LineSpec } from './charts';
 
 type Field = HTMLElement & { value: string };
 
 const host = connectHost<MetricsToWebview, MetricsToHost, MetricsPanelState>(parseMetricsToWebview);
-let query: Partial<MetricsQuery> = host.state()?.query ?? { range: '15m', appAggregation: 'avg' };
+let query: Partial<MetricsQuery> = host.state()?.query ?? { ...DEFAULT_WINDOW, appAggregation: 'avg' };
 let bucketMs = 60_000;
 let loaded = false;
 
@@ -45,25 +49,24 @@ const charts = {
   app: new Chart({ id: 'app', title: 'App metric', lines: [{ label: 'value', color: '--vscode-charts-yellow', fallback: '#cca700' }], format: (v) => String(Math.round(v * 100) / 100) }),
 };
 
+/** One colour per group of a split app metric (at most 8 groups come back). */
+const GROUP_COLOURS: [string, string][] = [
+  ['--vscode-charts-blue', '#3794ff'], ['--vscode-charts-orange', '#d18616'], ['--vscode-charts-green', '#89d185'],
+  ['--vscode-charts-purple', '#b180d7'], ['--vscode-charts-red', '#f14c4c'], ['--vscode-charts-yellow', '#cca700'],
+  ['--vscode-charts-foreground', '#cccccc'], ['--vscode-charts-lines', '#808080'],
+];
+
 const serverHolder = h('span', {});
 const status = h('span', { class: 'muted metrics-status', role: 'status' });
-const range = h('vscode-single-select', { 'aria-label': 'Time range' }) as Field;
-for (const r of TIME_RANGES) if (r !== 'custom') range.append(h('vscode-option', { value: r, selected: r === query.range }, `Last ${r}`));
-range.addEventListener('change', () => send({ range: range.value as MetricsQuery['range'] }));
-const appName = h('vscode-textfield', { placeholder: 'App metric name, e.g. http.server.requests', 'aria-label': 'App metric name' }) as Field;
-appName.value = query.appMetric ?? '';
-let typing: ReturnType<typeof setTimeout> | undefined;
-appName.addEventListener('input', () => {
-  clearTimeout(typing);
-  typing = setTimeout(() => send({ appMetric: appName.value.trim() || undefined }), 400);
+const picker = new RangePicker(query as TimeWindow, (window) => {
+  host.post({ type: 'setRange', window });
+  send({ range: window.range, fromMs: window.fromMs, toMs: window.toMs });
 });
-const agg = h('vscode-single-select', { 'aria-label': 'Aggregation' }) as Field;
-for (const a of APP_AGGREGATIONS) agg.append(h('vscode-option', { value: a, selected: a === query.appAggregation }, a));
-agg.addEventListener('change', () => send({ appAggregation: agg.value as AppAggregation }));
+const appPicker = new AppMetricPicker({ appMetric: query.appMetric, appAggregation: query.appAggregation ?? 'avg', groupBy: query.groupBy }, (choice) => send(choice));
 
 const grid = h('div', { class: 'charts' }, ...Object.values(charts).map((c) => c.element));
 (document.getElementById('root') as HTMLElement).replaceChildren(
-  h('div', { class: 'metrics-bar' }, serverHolder, range, appName, agg, status), grid);
+  h('div', { class: 'metrics-bar' }, serverHolder, ...picker.elements, appPicker.element, status), grid);
 new ResizeObserver(() => {
   const width = (grid.firstElementChild as HTMLElement | null)?.clientWidth ?? 600;
   for (const c of Object.values(charts)) c.resize(width);
@@ -93,6 +96,18 @@ function align(xsMs: number[], series: Map<number, number>[]): [number[], (numbe
 
 const byTime = (points: SeriesPoint[], scale = 1) => new Map(points.map((p) => [p.t, p.v * scale]));
 
+/** The app chart: one line, or one per group when split by an attribute. */
+function showApp(app: AppSeries | undefined): void {
+  charts.app.element.hidden = !app;
+  if (!app) return;
+  const unit = app.unit ? ` (${app.unit})` : '';
+  const groups: MetricGroup[] = app.groups ?? [{ value: 'value', points: app.points }];
+  const lines: LineSpec[] = groups.map((g, i) => ({ label: g.value === '' ? '(not set)' : g.value, color: GROUP_COLOURS[i % 8][0], fallback: GROUP_COLOURS[i % 8][1] }));
+  charts.app.setLines(lines, `${app.name}${unit}${query.groupBy ? ` by ${query.groupBy}` : ''}`);
+  const all = [...new Set(groups.flatMap((g) => g.points.map((p) => p.t)))].sort((a, b) => a - b);
+  charts.app.setData(...align(all, groups.map((g) => byTime(g.points))));
+}
+
 // VS Code changes the body's theme class when the user switches themes; canvases must redraw.
 new MutationObserver(() => {
   for (const c of Object.values(charts)) c.retheme();
@@ -103,7 +118,12 @@ host.onMessage((msg) => {
     // Server list updates come with every state change: query again only when the pick changed.
     const before = query.serverId;
     setServers(msg.servers);
-    if (query.serverId !== before || !loaded) send({});
+    // The range shared with the traces panel changed while this panel was closed or hidden.
+    if (msg.window) {
+      picker.set(msg.window);
+      query = { ...query, range: msg.window.range, fromMs: msg.window.fromMs, toMs: msg.window.toMs };
+    }
+    if (query.serverId !== before || !loaded || msg.window) send({});
     loaded = true;
   } else if (msg.type === 'series') {
     // A store may keep request rollups coarser than asked (per minute): a clicked point covers the
@@ -119,8 +139,11 @@ host.onMessage((msg) => {
     charts.rate.setData(...align(red, [new Map(msg.red.map((p) => [p.t, p.requests * perSecond]))]));
     charts.errors.setData(...align(red, [new Map(msg.red.map((p) => [p.t, p.requests ? (100 * p.errors) / p.requests : 0]))]));
     charts.latency.setData(...align(red, ['p50Ms', 'p95Ms', 'p99Ms'].map((k) => new Map(msg.red.map((p) => [p.t, p[k as 'p50Ms']])))));
-    charts.app.element.hidden = !msg.app;
-    if (msg.app) charts.app.setData(...align(timeline(msg.app.points), [byTime(msg.app.points)]));
+    appPicker.setMetrics(msg.metrics);
+    showApp(msg.app);
+  } else if (msg.type === 'setRange') {
+    picker.set(msg.window);
+    send({ range: msg.window.range, fromMs: msg.window.fromMs, toMs: msg.window.toMs });
   } else {
     status.textContent = msg.message;
   }

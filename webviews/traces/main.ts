@@ -44,6 +44,9 @@ const list = new TraceList(state.filter, state.live, {
     save({ live });
     host.post({ type: 'setLive', live });
   },
+  rangeChanged(window) {
+    host.post({ type: 'setRange', window });
+  },
 });
 
 const view = new TraceView({
@@ -65,7 +68,9 @@ host.onMessage((msg) => {
   switch (msg.type) {
     case 'init':
       list.setServers(msg.servers);
-      list.query();
+      // The range shared with the metrics panel changed while this panel was closed or hidden.
+      if (msg.window) list.setRange(msg.window);
+      else list.query();
       if (state.selectedTraceId) openTrace(state.selectedTraceId);
       break;
     case 'traces':
@@ -90,6 +95,9 @@ host.onMessage((msg) => {
       list.element.hidden = false;
       save({ selectedTraceId: undefined });
       list.apply(msg.filter);
+      break;
+    case 'setRange':
+      list.setRange(msg.window);
       break;
     case 'sourceResult':
       if (!msg.ok) view.showNotice(msg.message, false);

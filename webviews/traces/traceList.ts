@@ -4,24 +4,20 @@
  * paging. Rows are buttons to the keyboard: arrows move, Enter opens.
  */
 import type { TraceSummary } from '../../shared/telemetry/query';
-import { TIME_RANGES, type ServerOption, type TraceFilter } from '../../shared/webview/traces';
+import type { TimeWindow } from '../../shared/webview/range';
+import { filterWindow, type ServerOption, type TraceFilter } from '../../shared/webview/traces';
 import { formatDuration, formatTime, h, icon, nanosToMs } from '../common/dom';
+import { RangePicker } from '../common/rangePicker';
 
 export interface ListEvents {
   query(filter: TraceFilter, cursor?: string): void;
   open(traceId: string): void;
   setLive(live: boolean): void;
+  /** The user picked another time range (the metrics panel follows). */
+  rangeChanged(window: TimeWindow): void;
 }
-
-const RANGE_LABELS: Record<string, string> = { '5m': 'Last 5 minutes', '15m': 'Last 15 minutes', '1h': 'Last hour', '6h': 'Last 6 hours', '24h': 'Last 24 hours', '7d': 'Last 7 days', custom: 'Custom…' };
 
 type Field = HTMLElement & { value: string };
-
-/** Unix ms → the local `YYYY-MM-DDTHH:mm` a datetime-local input shows. */
-function localInput(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
 
 const FIRST_ROWS = 60;
 const CHUNK_ROWS = 200;
@@ -46,6 +42,7 @@ export class TraceList {
   private readonly serverSelect: HTMLElement;
   private readonly filters: HTMLElement;
   private servers: ServerOption[] = [];
+  private picker!: RangePicker;
   private readonly prev: HTMLElement;
   private readonly next: HTMLElement;
   private readonly liveButton: HTMLElement;
@@ -104,22 +101,9 @@ export class TraceList {
 
   private filterControls(): HTMLElement[] {
     const f = this.filter;
-    const range = select('Time range', TIME_RANGES.map((r): [string, string] => [r, RANGE_LABELS[r]]), f.range);
-    const now = Date.now();
-    const from = textField('From', localInput(f.fromMs ?? now - 3_600_000), 'datetime-local');
-    const to = textField('To', localInput(f.toMs ?? now), 'datetime-local');
-    const custom = h('span', { class: 'custom-range', hidden: f.range !== 'custom' }, from, to);
-    const applyCustom = () => {
-      const fromMs = Date.parse(from.value);
-      const toMs = Date.parse(to.value);
-      if (Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs < toMs) this.update({ range: 'custom', fromMs, toMs });
-    };
-    from.addEventListener('change', applyCustom);
-    to.addEventListener('change', applyCustom);
-    range.addEventListener('change', () => {
-      custom.hidden = range.value !== 'custom';
-      if (range.value === 'custom') applyCustom();
-      else this.update({ range: range.value as TraceFilter['range'], fromMs: undefined, toMs: undefined });
+    this.picker = new RangePicker(filterWindow(f), (window) => {
+      this.update({ range: window.range, fromMs: window.fromMs, toMs: window.toMs });
+      this.events.rangeChanged(window);
     });
     const name = textField('Root span name contains', f.nameContains ?? '');
     name.addEventListener('input', () => this.update({ nameContains: name.value || undefined }, 250));
@@ -142,7 +126,13 @@ export class TraceList {
       const [by, order] = sort.value.split(':');
       this.update({ sort: by as TraceFilter['sort'], order: order as TraceFilter['order'] });
     });
-    return [this.serverSelect, range, custom, name, service, status, minDur, attr, sort];
+    return [this.serverSelect, ...this.picker.elements, name, service, status, minDur, attr, sort];
+  }
+
+  /** Shows a range picked in the other panel and queries it (without reporting it back). */
+  setRange(window: TimeWindow): void {
+    this.picker.set(window);
+    this.update({ range: window.range, fromMs: window.fromMs, toMs: window.toMs });
   }
 
   /** Applies a filter change and queries the first page (after `delayMs`, for typing). */
