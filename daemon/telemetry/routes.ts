@@ -6,7 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { TelemetryRecord } from '../../shared/telemetry/model';
-import { mastraLog, mastraMetric, mastraScore, mastraSpan } from './mastra/records';
+import { mastraLog, mastraMetric, mastraScore, mastraSpan, nestingProblem } from './mastra/records';
 import { normalizeLogs, normalizeMetrics, normalizeTraces, type Normalized } from './otlp/normalize';
 import { OtlpProtobuf, type Signal } from './otlp/protoSchema';
 import type { HttpAnswer, IncomingBody, Route } from './otlp/receiver';
@@ -82,14 +82,17 @@ function mastra(kind: 'spans' | 'logs' | 'metrics' | 'scores', req: IncomingBody
   let rejected = 0;
   for (const item of items) {
     const id = crypto.randomUUID();
+    // Too deep to copy or even to quarantine as text: JSON.stringify would overflow the stack.
+    const deep = isObj(item) ? nestingProblem(item) : undefined;
     const r = !isObj(item) ? 'item is not an object'
+      : deep !== undefined ? deep
       : kind === 'spans' ? mastraSpan(item, origin)
       : kind === 'logs' ? mastraLog(item, id, origin)
       : kind === 'metrics' ? mastraMetric(item, id, origin)
       : mastraScore(item, id, origin);
     if (typeof r === 'string') {
       rejected++;
-      deps.quarantine.add({ source: `mastra:${req.path}`, reason: r, text: JSON.stringify(item) });
+      deps.quarantine.add({ source: `mastra:${req.path}`, reason: r, text: deep ? undefined : JSON.stringify(item) });
     } else records.push(r);
   }
   deps.sink(records);

@@ -22,6 +22,21 @@ export function isoToNanos(v: unknown): string | undefined {
 
 const MAX_TEXT = 16 * 1024;
 
+/** Deeper values cannot be copied or written (JSON.stringify recurses and overflows the stack). */
+export const MAX_NESTING = 100;
+
+/** Why an item cannot be used because of its nesting, or undefined; walked without recursion. */
+export function nestingProblem(v: unknown): string | undefined {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth >= MAX_NESTING) return `nested deeper than ${MAX_NESTING} levels; flatten the span's attributes, input or output`;
+    for (const child of Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 /** Inputs and outputs can be whole conversations; keep a readable prefix. */
 function asText(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v);

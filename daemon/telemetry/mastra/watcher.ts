@@ -15,11 +15,13 @@ import type { Logger } from '../../log';
 import { isObj } from '../otlp/values';
 import type { RunRegistry } from '../origins';
 import type { Quarantine } from '../quarantine';
-import { mastraLog, mastraMetric, mastraScore, mastraSpan } from './records';
+import { mastraLog, mastraMetric, mastraScore, mastraSpan, nestingProblem } from './records';
 
 interface FileState {
   offset: number;
   line: number;
+  /** Inside a line longer than a read chunk, which is skipped to its end. */
+  skipping?: boolean;
 }
 
 export interface WatcherDeps {
@@ -124,19 +126,39 @@ export class MastraJsonlWatcher {
     let n: number;
     const buf = Buffer.allocUnsafe(CHUNK);
     try {
-      if (fs.fstatSync(fd).size < state.offset) Object.assign(state, { offset: 0, line: 0 });
+      if (fs.fstatSync(fd).size < state.offset) Object.assign(state, { offset: 0, line: 0, skipping: undefined });
       n = fs.readSync(fd, buf, 0, CHUNK, state.offset);
     } finally {
       fs.closeSync(fd);
     }
     // Search only what was read: the rest of the buffer is uninitialized memory.
-    const end = n === 0 ? 0 : buf.subarray(0, n).lastIndexOf(0x0a) + 1;
-    if (end === 0) return false;
+    const read = buf.subarray(0, n);
+    if (state.skipping) return this.skipLongLine(file, read, state);
+    const end = n === 0 ? 0 : read.lastIndexOf(0x0a) + 1;
+    if (end === 0) {
+      if (n < CHUNK) return false;
+      // A whole chunk without a line end: the line cannot be held; quarantine it and read past it.
+      this.deps.quarantine.add({ source: file, line: state.line + 1, reason: `line longer than ${CHUNK} bytes; skipped`, text: read.toString('utf8', 0, 512) });
+      state.skipping = true;
+      return this.skipLongLine(file, read, state);
+    }
     const records = this.parse(file, buf.toString('utf8', 0, end), state);
     this.deps.sink(records);
     state.offset += end;
     saveState(this.deps.stateFile, this.files);
     return end < n || n === CHUNK;
+  }
+
+  /** Reads on to the end of an over-long line (already quarantined); true while there is more to read. */
+  private skipLongLine(file: string, read: Buffer, state: FileState): boolean {
+    const newline = read.indexOf(0x0a);
+    state.offset += newline === -1 ? read.length : newline + 1;
+    if (newline !== -1) {
+      state.line++;
+      delete state.skipping;
+    }
+    saveState(this.deps.stateFile, this.files);
+    return newline !== -1 || read.length === CHUNK;
   }
 
   private parse(file: string, text: string, state: FileState): TelemetryRecord[] {
@@ -150,13 +172,22 @@ export class MastraJsonlWatcher {
       const bytes = Buffer.byteLength(line) + 1;
       state.line++;
       if (line.trim()) {
-        const r = mastraLine(line, `${fileKey}:${offset}`, origin);
+        const r = usableLine(line, `${fileKey}:${offset}`, origin);
         if (typeof r === 'string') this.deps.quarantine.add({ source: file, line: state.line, reason: r, text: line });
         else if (r) records.push(r);
       }
       offset += bytes;
     }
     return records;
+  }
+}
+
+/** `mastraLine`, with any failure it did not foresee turned into a reason: one line never stalls a file. */
+function usableLine(line: string, id: string, origin: Origin): TelemetryRecord | string | null {
+  try {
+    return mastraLine(line, id, origin);
+  } catch (err) {
+    return `cannot use the line: ${(err as Error).message}`;
   }
 }
 
@@ -169,6 +200,8 @@ export function mastraLine(line: string, id: string, origin: Origin): TelemetryR
     return `not JSON: ${(err as Error).message}`;
   }
   if (!isObj(v) || !isObj(v.data)) return 'expected {"type": ..., "data": {...}}';
+  const deep = nestingProblem(v);
+  if (deep) return deep;
   switch (v.type) {
     case 'span':
       return mastraSpan(v.data, origin);
