@@ -56,7 +56,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
     runEnded: (runId) => telemetry.endRun(runId),
     lineSink: (serverId, lines) => telemetry.ingestLogs(serverLogRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
-    usageSink: (server, usage, at) => telemetry.ingestMetrics(usageMetrics(server, usage, at)),
+    usageSink: (samples, at) => telemetry.ingestMetrics(usageMetrics(samples, at)),
   });
   inUse.check = (buildId) => supervisor.usesBuild(buildId);
   supervisor.restore();

@@ -28,8 +28,13 @@ export interface SupervisorDeps {
   portRange?: PortRange;
   /** How often CPU and memory of every server's process tree are sampled. */
   resourceIntervalMs?: number;
-  /** Every resource sample, for the metrics pipeline. */
-  usageSink?: (server: ServerInfo, usage: TreeUsage, at: number) => void;
+  /** Every resource sample, for the metrics pipeline: one call per sampling round, all servers. */
+  usageSink?: (samples: readonly UsageSample[], at: number) => void;
+}
+
+export interface UsageSample {
+  server: ServerInfo;
+  usage: TreeUsage;
 }
 
 type Listener = (info: ServerInfo) => void;
@@ -88,13 +93,16 @@ export class Supervisor {
     if (live.length === 0) return;
     const usage = await sampleTrees(live.map((s) => s.pid!), 2.5 * this.sampleIntervalMs).catch(() => new Map<number, TreeUsage>());
     const at = Date.now();
+    const samples: UsageSample[] = [];
     for (const server of live) {
       const u = server.pid === undefined ? undefined : usage.get(server.pid);
       if (!u) continue;
       server.setUsage(u.cpuPercent, u.rssBytes);
-      this.deps.usageSink?.(server.info(), u, at);
+      samples.push({ server: server.info(), usage: u });
       this.emitHealth(server, this.health.results(server.id).at(-1)?.latencyMs);
     }
+    // One append per round, not one per server: each append is a write and a wake-up of the feeder.
+    if (samples.length) this.deps.usageSink?.(samples, at);
   }
 
   private emitHealth(server: ManagedServer, latencyMs: number | undefined): void {

@@ -48,7 +48,12 @@ export function buildLogRecords(batch: BuildLogBatch): NewLog[] {
   });
 }
 
-export function usageMetrics(server: ServerInfo, usage: TreeUsage, at: number): NewMetric[] {
+/** CPU and memory points of one sampling round, every server's. */
+export function usageMetrics(samples: readonly { server: ServerInfo; usage: TreeUsage }[], at: number): NewMetric[] {
+  return samples.flatMap(({ server, usage }) => serverUsageMetrics(server, usage, at));
+}
+
+function serverUsageMetrics(server: ServerInfo, usage: TreeUsage, at: number): NewMetric[] {
   const common = { timeUnixNano: msToNano(at), serverId: server.id, runId: server.runId, service: server.name, kind: 'gauge' as const };
   const attributes = { 'runlens.server': server.name, 'process.count': usage.pids.length };
   return [
