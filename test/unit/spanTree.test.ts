@@ -64,13 +64,12 @@ describe('span tree', () => {
     assert.equal(tree.next(b, (n) => n.error), b);
   });
 
-  it('builds a 10,000-span tree quickly and without deep recursion', () => {
+  // Its speed is measured by bench/panels.ts; here only that a deep chain does not overflow the stack.
+  it('builds a 10,000-span tree 10,000 levels deep without recursion', () => {
     const many: SpanRecord[] = [span(1, undefined, 'root', 0, 10_000)];
     // A chain 10,000 deep: recursion would overflow the stack.
     for (let i = 2; i <= 10_000; i++) many.push(span(i, i - 1, `s${i}`, i * 0.5, 10_000 - i * 0.5));
-    const started = performance.now();
     const tree = new SpanTree(many);
     assert.equal(tree.visible.length, 10_000);
-    assert.ok(performance.now() - started < 1000);
   });
 });
