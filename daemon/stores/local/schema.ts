@@ -105,11 +105,12 @@ export function tune(db: Database): void {
  * So the file is opened with room to spare: the image followed by zeros (SQLite goes by the page
  * count in the header and ignores the pages past it until it needs them; an export copies only
  * the real pages). When the database nears the end of that room, the store reopens it from an
- * export with as much room again as it has data (`needsRoom`, `reopenWithRoom`): the file is then
- * copied about twice in all as it grows, not nine times. The room is real memory (sql.js copies
- * the array it is given), so it starts small.
+ * export with three times as much room as it has data (`needsRoom`, `reopenWithRoom`): the file
+ * is then copied a few times in all as it grows, not dozens. sql.js keeps the padded array
+ * itself (`OwnedImage`), so room not yet written costs no resident memory.
  */
 const MIN_ROOM = 16 * 1024 * 1024;
+const ROOM_FACTOR = 3;
 
 export interface OpenDb {
   db: Database;
@@ -118,8 +119,25 @@ export interface OpenDb {
   SQL: SqlJsStatic;
 }
 
+/**
+ * An image sql.js may keep instead of copying. sql.js writes a database image into its in-memory
+ * file with `image.slice(0, length)`; a whole-array slice of this class is the array itself, so
+ * the file takes it over. That saves a copy of the whole file, and the room past the image stays
+ * untouched zero pages (no resident memory, no page faults) until SQLite writes there. If sql.js
+ * ever copies another way, it simply copies as before.
+ */
+class OwnedImage extends Uint8Array<ArrayBuffer> {
+  // Views of it (sql.js reads the file through `subarray`) are plain arrays.
+  static get [Symbol.species](): Uint8ArrayConstructor {
+    return Uint8Array;
+  }
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return start === 0 && end === this.length ? this : super.slice(start, end);
+  }
+}
+
 function openImage(SQL: SqlJsStatic, image: Uint8Array): OpenDb {
-  const padded = new Uint8Array(image.length + Math.max(MIN_ROOM, image.length));
+  const padded = new OwnedImage(new ArrayBuffer(image.length + Math.max(MIN_ROOM, image.length * ROOM_FACTOR)));
   padded.set(image);
   const db = new SQL.Database(padded);
   return { db, capacity: padded.length, SQL };

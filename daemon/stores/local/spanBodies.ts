@@ -6,7 +6,6 @@
  * the database file and its page cache in memory). Spans inserted directly (tests, a store without
  * segments) keep their record inline. A line whose segment retention already removed is skipped.
  */
-import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpanRecord } from '../../../shared/telemetry/model';
@@ -19,12 +18,16 @@ export type SpanEntry = [number, number, number] | SpanRecord;
 /** Lines of one segment closer than this are read with one call. */
 const GAP = 64 * 1024;
 const MAX_READ = 16 * 1024 * 1024;
+/** Largest read buffer kept between reads. */
+const KEEP = 4 * 1024 * 1024;
 
 export function refEntry(r: SegmentLine): string {
   return `[${r.segment},${r.offset},${r.bytes}]`;
 }
 
 export class SpanBodies {
+  private scratch = Buffer.alloc(0);
+
   constructor(private readonly segmentsDir: string | undefined) {}
 
   /** Whether references can be resolved, i.e. the store knows the segments directory. */
@@ -63,14 +66,15 @@ export class SpanBodies {
     return out;
   }
 
-  /** Parses the lines `refs` name out of `buf` (which starts at byte `base` of their segment). */
+  /**
+   * Parses the lines `refs` name out of `buf` (which starts at byte `base` of their segment).
+   * Each line is decoded on its own: small strings are young-generation garbage, where one string
+   * of the whole range (cut with substrings) was a large object, and cost twice the CPU here.
+   */
   private parseLines(buf: Buffer, base: number, refs: readonly { i: number; off: number; len: number }[], out: (SpanRecord | undefined)[]): void {
-    // ASCII text (the usual case) is decoded once and cut with substrings; byte and character
-    // offsets are the same there.
-    const text = isAscii(buf) ? buf.toString('latin1') : undefined;
     for (const r of refs) {
       const a = r.off - base;
-      out[r.i] = parse(text !== undefined ? text.substring(a, a + r.len) : buf.toString('utf8', a, a + r.len));
+      out[r.i] = parse(buf.toString('utf8', a, a + r.len));
     }
   }
 
@@ -84,9 +88,20 @@ export class SpanBodies {
     }
     const fd = fds.get(seg);
     if (fd === undefined) return undefined;
-    const buf = Buffer.allocUnsafe(len);
+    const buf = this.buffer(len);
     const n = fs.readSync(fd, buf, 0, len, off);
     return n === len ? buf : undefined;
+  }
+
+  /**
+   * A buffer for one read, valid until the next. Reads up to KEEP bytes reuse one kept buffer:
+   * a fresh multi-megabyte buffer per trace costs page faults that took longer than reading
+   * into it on this machine.
+   */
+  private buffer(len: number): Buffer {
+    if (len > KEEP) return Buffer.allocUnsafe(len);
+    if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.min(KEEP, Math.max(len, this.scratch.length * 2)));
+    return this.scratch.subarray(0, len);
   }
 }
 
