@@ -51,8 +51,16 @@ export class RunRegistry {
   }
 }
 
-/** Strips undefined fields so segment lines stay small and stable. */
+/**
+ * A copy of `o` without its undefined fields, so segment lines stay small and stable. A copy, not
+ * `delete`: deleting turns an object into a slow dictionary that JSON.stringify then walks at
+ * about two thirds of the speed, and every received span is serialized into a segment.
+ */
 export function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  const out: Partial<T> = {};
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
 }
