@@ -37,7 +37,8 @@ export function readEntryLines(entry: IndexEntry, runDir: string, skip: number, 
       break;
     }
     offset += bytes;
-    let chunk = buf.subarray(0, bytes);
+    // A copy: the splitter keeps a view of an unfinished line, and the next read reuses `buf`.
+    let chunk = Buffer.from(buf.subarray(0, bytes));
     if (first && entry.skipLf && chunk[0] === 0x0a) chunk = chunk.subarray(1);
     first = false;
     for (const part of splitter.push(chunk)) {
