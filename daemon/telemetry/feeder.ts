@@ -19,11 +19,24 @@ export interface FeederOptions {
   batchBytes?: number;
 }
 
-interface Loaded {
+export interface Loaded {
   from: Checkpoint;
   next: Checkpoint;
   batch: InsertBatch;
   bad: QuarantineEntry[];
+}
+
+/**
+ * A store that reads and parses the segments itself (the local store in its worker thread): under
+ * a log flood, parsing every line and copying the records to the worker were the daemon thread's
+ * largest cost after reading the logs.
+ */
+export interface SelfFeedingStore {
+  feedFrom(segmentsDir: string, from: Checkpoint, maxBytes: number): Promise<{ next: Checkpoint; bad: QuarantineEntry[] }>;
+}
+
+function selfFeeding(store: TelemetryStore): store is TelemetryStore & SelfFeedingStore {
+  return typeof (store as Partial<SelfFeedingStore>).feedFrom === 'function';
 }
 
 function samePosition(a: Checkpoint, b: Checkpoint): boolean {
@@ -96,6 +109,13 @@ export class Feeder {
    */
   private async step(from: Checkpoint): Promise<boolean> {
     this.pendingWake = false;
+    const { store, segmentsDir } = this.opts;
+    if (selfFeeding(store)) {
+      const fed = await store.feedFrom(segmentsDir, from, this.batchBytes);
+      for (const bad of fed.bad) this.opts.quarantine.add(bad);
+      this.position = fed.next;
+      return !samePosition(fed.next, from);
+    }
     const ahead = this.ahead;
     this.ahead = undefined;
     const cur = ahead && samePosition(ahead.from, from) ? ahead : this.load(from);
@@ -113,26 +133,12 @@ export class Feeder {
     return true;
   }
 
-  /** Reads and parses the batch that starts at `from`. */
+  private get batchBytes(): number {
+    return this.opts.batchBytes ?? 4 * 1024 * 1024;
+  }
+
   private load(from: Checkpoint): Loaded {
-    const chunk = readSegments(this.opts.segmentsDir, from, this.opts.batchBytes ?? 4 * 1024 * 1024);
-    const spanLines: SegmentLine[] = [];
-    const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines };
-    const bad: QuarantineEntry[] = [];
-    for (const line of chunk.lines) {
-      const rec = parseSegmentLine(line.text);
-      if (typeof rec === 'string') {
-        bad.push({ source: `${this.opts.segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
-        continue;
-      }
-      if (rec.t === 'span') {
-        batch.spans.push(rec);
-        spanLines.push(line);
-      } else if (rec.t === 'log') batch.logs.push(rec);
-      else if (rec.t === 'metric') batch.metrics.push(rec);
-      else batch.scores.push(rec);
-    }
-    return { from, next: chunk.next, batch, bad };
+    return loadBatch(this.opts.segmentsDir, from, this.batchBytes);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -148,6 +154,28 @@ export class Feeder {
       this.wake = undefined;
     });
   }
+}
+
+/** Reads and parses the batch that starts at `from`, sorted by record type; unusable lines apart. */
+export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: number): Loaded {
+  const chunk = readSegments(segmentsDir, from, maxBytes);
+  const spanLines: SegmentLine[] = [];
+  const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines };
+  const bad: QuarantineEntry[] = [];
+  for (const line of chunk.lines) {
+    const rec = parseSegmentLine(line.text);
+    if (typeof rec === 'string') {
+      bad.push({ source: `${segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
+      continue;
+    }
+    if (rec.t === 'span') {
+      batch.spans.push(rec);
+      spanLines.push(line);
+    } else if (rec.t === 'log') batch.logs.push(rec);
+    else if (rec.t === 'metric') batch.metrics.push(rec);
+    else batch.scores.push(rec);
+  }
+  return { from, next: chunk.next, batch, bad };
 }
 
 /** A segment line back into a record, or the reason it is not one. */

@@ -149,9 +149,15 @@ export class TelemetryService {
   }
 
   // No `compact` here: these records only go to JSON.stringify, which drops undefined fields, and
-  // deleting keys from every record of a log flood costs more than the rest of the append.
-  ingestLogs(logs: readonly NewLog[]): void {
-    this.writer.append(logs.map((l) => ({ ...l, t: 'log', id: l.id ?? crypto.randomUUID() }) as LogRecord));
+  // deleting keys from every record of a log flood costs more than the rest of the append. The
+  // records are completed in place rather than copied: callers build them for this call only, and
+  // a copy per line of a log flood was a tenth of the daemon's CPU.
+  ingestLogs(logs: NewLog[]): void {
+    for (const l of logs) {
+      (l as LogRecord).t = 'log';
+      l.id ??= crypto.randomUUID();
+    }
+    this.writer.append(logs as LogRecord[]);
   }
 
   ingestMetrics(points: readonly NewMetric[]): void {

@@ -8,6 +8,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Level, Logger } from '../../log';
+import type { Checkpoint } from '../../../shared/telemetry/query';
+import { loadBatch } from '../../telemetry/feeder';
+import type { QuarantineEntry } from '../../telemetry/quarantine';
 import { LocalStore, type LocalStoreOptions } from './localStore';
 
 export type StoreWorkerData = Omit<LocalStoreOptions, 'log'>;
@@ -16,6 +19,18 @@ export interface StoreCall {
   id: number;
   method: string;
   args: unknown[];
+}
+
+export interface FedBatch {
+  next: Checkpoint;
+  bad: QuarantineEntry[];
+}
+
+/** Reads, parses and inserts the batch at `from` here, off the daemon's thread. */
+async function feedFrom(store: LocalStore, segmentsDir: string, from: Checkpoint, maxBytes: number): Promise<FedBatch> {
+  const b = loadBatch(segmentsDir, from, maxBytes);
+  if (b.next.segment !== from.segment || b.next.offset !== from.offset) await store.insert(b.batch, b.next);
+  return { next: b.next, bad: b.bad };
 }
 
 export type StoreReply = { id: number; result?: unknown; error?: string } | { log: Level; message: string } | { ready: true } | { failed: string };
@@ -39,7 +54,8 @@ async function main(): Promise<void> {
     return;
   }
   parentPort!.on('message', (call: StoreCall) => {
-    const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
+    type Method = (...args: unknown[]) => Promise<unknown>;
+    const fn = call.method === 'feedFrom' ? (feedFrom.bind(undefined, store) as Method) : (store as unknown as Record<string, Method | undefined>)[call.method];
     if (typeof fn !== 'function') return post({ id: call.id, error: `the local store has no method '${call.method}'` });
     fn.apply(store, call.args).then(
       (result) => post({ id: call.id, result }),

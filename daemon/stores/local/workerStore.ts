@@ -13,8 +13,9 @@ import type {
   Page, RetentionPolicy, SearchLogsParams, ServerStatsParams, ServerStatsResult, StoreStats, TelemetryStore, TraceSummary,
 } from '../../../shared/telemetry/query';
 import type { Logger } from '../../log';
+import type { SelfFeedingStore } from '../../telemetry/feeder';
 import { LocalStore, type LocalStoreOptions } from './localStore';
-import type { StoreCall, StoreReply, StoreWorkerData } from './storeWorker';
+import type { FedBatch, StoreCall, StoreReply, StoreWorkerData } from './storeWorker';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -37,7 +38,7 @@ export async function openLocalStore(opts: LocalStoreOptions): Promise<Telemetry
   return store;
 }
 
-export class WorkerStore implements TelemetryStore {
+export class WorkerStore implements TelemetryStore, SelfFeedingStore {
   readonly backend = 'local' as const;
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
@@ -53,6 +54,8 @@ export class WorkerStore implements TelemetryStore {
   }
 
   insert(batch: InsertBatch, checkpoint: Checkpoint): Promise<void> { return this.call('insert', batch, checkpoint); }
+  /** The worker reads, parses and inserts the next batch itself (see `SelfFeedingStore`). */
+  feedFrom(segmentsDir: string, from: Checkpoint, maxBytes: number): Promise<FedBatch> { return this.call('feedFrom', segmentsDir, from, maxBytes); }
   checkpoint(): Promise<Checkpoint | undefined> { return this.call('checkpoint'); }
   listTraces(p: ListTracesParams): Promise<Page<TraceSummary>> { return this.call('listTraces', p); }
   getTrace(p: GetTraceParams): Promise<GetTraceResult> { return this.call('getTrace', p); }
