@@ -19,8 +19,36 @@ export interface ListEvents {
 
 type Field = HTMLElement & { value: string };
 
-const FIRST_ROWS = 60;
-const CHUNK_ROWS = 200;
+/** Row height in px (traces.css), to know how many rows fill the panel. */
+const ROW_PX = 24;
+/** Rows added per frame after the first screenful; small enough that a frame stays short. */
+const CHUNK_ROWS = 100;
+
+interface Scheduler {
+  postTask(task: () => void, options: { priority: 'background' }): Promise<void>;
+}
+
+/**
+ * Runs `task` after the frame being built has been painted, behind any input or other visible
+ * work: a background task where the browser has the Scheduler API, else a plain task.
+ */
+function afterPaint(task: () => void): void {
+  requestAnimationFrame(() => {
+    const scheduler = (globalThis as { scheduler?: Scheduler }).scheduler;
+    if (scheduler) void scheduler.postTask(task, { priority: 'background' });
+    else setTimeout(task, 0);
+  });
+}
+
+function prototypeRow(failed: boolean): HTMLElement {
+  return h('div', { role: 'row', tabindex: 0, class: failed ? 'trace-row error' : 'trace-row' },
+    h('span', { role: 'cell', class: 'name' }, failed ? icon('error') : icon('pass'), document.createTextNode('')),
+    h('span', { role: 'cell' }),
+    ...[0, 1, 2, 3].map(() => h('span', { role: 'cell', class: 'num' })));
+}
+
+const OK_ROW = prototypeRow(false);
+const ERROR_ROW = prototypeRow(true);
 
 function select(label: string, options: [string, string][], value: string): Field {
   const el = h('vscode-single-select', { 'aria-label': label, title: label }) as Field;
@@ -182,15 +210,18 @@ export class TraceList {
     // The first screenful goes in now; the rest follows a chunk per frame, so a 1,000-row page
     // shows at once and never blocks input for long.
     const render = ++this.renders;
-    this.body.replaceChildren(...items.slice(0, FIRST_ROWS).map((t) => this.row(t)));
+    // A screenful (what the scroller shows, plus a few) before the first paint; the rest after it.
+    const wrap = this.body.closest('.table-wrap') as HTMLElement | null;
+    const first = Math.ceil((wrap?.clientHeight || 1200) / ROW_PX) + 4;
+    this.body.replaceChildren(...items.slice(0, first).map((t) => this.row(t)));
     // Each chunk goes in after a frame has been painted (rAF, then a task), never before it.
-    const next = (from: number) => requestAnimationFrame(() => setTimeout(() => more(from), 0));
+    const next = (from: number) => afterPaint(() => more(from));
     const more = (from: number) => {
       if (render !== this.renders || from >= items.length) return;
       this.body.append(...items.slice(from, from + CHUNK_ROWS).map((t) => this.row(t)));
       next(from + CHUNK_ROWS);
     };
-    next(FIRST_ROWS);
+    next(first);
     if (focused) (this.body.querySelector(`[data-trace-id="${focused}"]`) as HTMLElement | null)?.focus();
     const pageNo = this.cursors.length + 1;
     this.status.textContent = items.length === 0 ? 'No traces match these filters yet.' : `Page ${pageNo}: ${items.length} traces`;
@@ -202,15 +233,24 @@ export class TraceList {
     this.status.textContent = message;
   }
 
+  /**
+   * A row for one trace: a clone of a prototype row with its texts filled in. Cloning is several
+   * times cheaper than building the seven elements and their attributes one call at a time.
+   */
   private row(t: TraceSummary): HTMLElement {
-    const start = nanosToMs(t.startTimeUnixNano);
-    return h('div', { role: 'row', tabindex: 0, 'data-trace-id': t.traceId, class: t.errorCount > 0 ? 'trace-row error' : 'trace-row', 'aria-label': `${t.rootName}, ${formatDuration(t.durationMs)}${t.errorCount ? `, ${t.errorCount} errors` : ''}` },
-      h('span', { role: 'cell', class: 'name', title: t.rootName }, t.errorCount > 0 ? icon('error') : icon('pass'), ` ${t.rootName}`),
-      h('span', { role: 'cell' }, t.services.join(', ')),
-      h('span', { role: 'cell', class: 'num' }, formatTime(start)),
-      h('span', { role: 'cell', class: 'num' }, formatDuration(t.durationMs)),
-      h('span', { role: 'cell', class: 'num' }, String(t.spanCount)),
-      h('span', { role: 'cell', class: 'num' }, t.errorCount > 0 ? String(t.errorCount) : ''));
+    const failed = t.errorCount > 0;
+    const row = (failed ? ERROR_ROW : OK_ROW).cloneNode(true) as HTMLElement;
+    row.dataset.traceId = t.traceId;
+    row.setAttribute('aria-label', `${t.rootName}, ${formatDuration(t.durationMs)}${failed ? `, ${t.errorCount} errors` : ''}`);
+    const [name, service, start, duration, spans, errors] = row.children as unknown as HTMLElement[];
+    name.title = t.rootName;
+    name.lastChild!.textContent = ` ${t.rootName}`;
+    service.textContent = t.services.join(', ');
+    start.textContent = formatTime(nanosToMs(t.startTimeUnixNano));
+    duration.textContent = formatDuration(t.durationMs);
+    spans.textContent = String(t.spanCount);
+    if (failed) errors.textContent = String(t.errorCount);
+    return row;
   }
 
   private onRow(e: MouseEvent): void {
