@@ -20,6 +20,7 @@ export const COMMANDS = {
   'runlens.cancelBuild': 'Cancel Build',
   'runlens.startFromBuild': 'Start From Build…',
   'runlens.showBuildLog': 'Show Build Log',
+  'runlens.showRunLog': 'Show Run Log',
   'runlens.setClickHousePassword': 'Set ClickHouse Password',
   'runlens.showDaemonLog': 'Show Daemon Log',
   'runlens.restartDaemon': 'Restart Daemon',

@@ -20,6 +20,7 @@ import { LogChannels } from './logs/logChannels';
 import { LogStreams } from './logs/logStreams';
 import { CrashNotifier } from './servers/crashNotifier';
 import { serverCommandHandlers } from './servers/serverCommands';
+import { runCommandHandlers, runsFromDaemon } from './servers/serverRuns';
 import { ServersTree } from './servers/serversTree';
 import { ServerStore } from './servers/serverStore';
 import { StatusBar } from './statusBar';
@@ -53,7 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   scope.add(new StartBehaviour(client, store, channels, current, log));
   scope.add(new ConfigDiagnostics());
   const builds = scope.add(new BuildsFeature(client, store, folders));
-  scope.add(vscode.window.createTreeView('runlens.servers', { treeDataProvider: scope.add(new ServersTree(store, builds.store)), showCollapseAll: false }));
+  scope.add(vscode.window.createTreeView('runlens.servers', { treeDataProvider: scope.add(new ServersTree(store, builds.store, runsFromDaemon(client))), showCollapseAll: false }));
 
   let statusBar: StatusBar | undefined;
   const ensureStarted = async (): Promise<void> => {
@@ -67,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     'runlens.openTraces': () => panels.openTraces(),
     'runlens.openMetrics': () => panels.openMetrics(),
     ...builds.handlers,
+    ...runCommandHandlers(store, runsFromDaemon(client)),
     'runlens.setClickHousePassword': () => settings.askPassword(),
     'runlens.showDaemonLog': async () => {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(client.paths.log));

@@ -3,12 +3,13 @@ import {
   ServerDidChangeNotification,
   ServersListRequest,
   ServersRestartRequest,
+  ServersRunsRequest,
   ServersStartRequest,
   ServersStopRequest,
   type ServerInfo,
   type ServersStartParams,
 } from '../../shared/protocol/servers';
-import { asObject, optString, reqString } from '../../shared/protocol/validate';
+import { asObject, optNumber, optString, reqString } from '../../shared/protocol/validate';
 import type { Logger } from '../log';
 import type { Supervisor } from '../servers/supervisor';
 import type { Launch, ServerSpec } from '../servers/spec';
@@ -77,6 +78,11 @@ export function serversArea(supervisor: Supervisor, projects: ProjectResolver, l
       const known = supervisor.list(projectId);
       const never = specs.filter((s) => !known.some((k) => k.name === s.name)).map((s) => neverStarted(s));
       return { servers: [...known, ...never] };
+    });
+    handle(conn, log, ServersRunsRequest, (raw) => {
+      const p = asObject(raw);
+      const limit = Math.min(Math.max(Math.trunc(optNumber(p, 'limit') ?? 20), 1), 500);
+      return { runs: supervisor.runs(reqString(p, 'serverId', 512), limit) };
     });
     const off = supervisor.onDidChange((server) => {
       if (!conn.closed) void conn.rpc.sendNotification(ServerDidChangeNotification, { server }).catch(() => undefined);

@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
 import { PortInUseError, portFree } from './ports';
 import { stopGroup } from './processTree';
+import { writeRunEnd, writeRunStart } from './runRecords';
 import { decideRestart, describeExit } from './restartPolicy';
 import { spawnRun, type ExitStatus } from './spawnRun';
 import { serverId, type Launch, type ServerSpec } from './spec';
@@ -165,6 +166,7 @@ export class ManagedServer {
       throw err;
     }
     this.run = { pid: spawned.pid, startTime: processStartTime(spawned.pid), runId, runDir, port, startedAt: Date.now() };
+    this.recordRun(() => writeRunStart(runDir, { runId, serverId: this.id, buildId: launch.buildId, pid: spawned.pid, port, startedAt: this.run!.startedAt }));
     this.log.attach(runId, runDir);
     this.log.system(`── run ${runId} started: pid ${spawned.pid}, port ${port}, '${this.spec.command}' ──`);
     this.deps.log.info(`${this.id}: started run ${runId} (pid ${spawned.pid}, port ${port})`);
@@ -238,7 +240,9 @@ export class ManagedServer {
       this.setStatus('stopping');
       const how = await stopGroup(run.pid, this.spec.stopGraceMs);
       this.endRun();
-      await this.closeRun(run, how === 'killed' ? `did not stop within ${this.spec.stopGraceMs} ms of SIGTERM; killed` : 'stopped');
+      const outcome = how === 'killed' ? `did not stop within ${this.spec.stopGraceMs} ms of SIGTERM; killed` : 'stopped';
+      this.recordRun(() => writeRunEnd(run.runDir, { endedAt: Date.now(), outcome }));
+      await this.closeRun(run, outcome);
       this.setStatus('stopped');
     })().finally(() => (this.stopping = undefined));
     await this.stopping;
@@ -259,6 +263,7 @@ export class ManagedServer {
     const decision = decideRestart(this.spec.restart, exit, this.restartTimes, Date.now());
     // Say so at once; reading the run's last lines can follow.
     this.endRun();
+    this.recordRun(() => writeRunEnd(run.runDir, { endedAt: this.lastExit!.at, outcome: what, exit: this.lastExit }));
     if (decision.restart) {
       this.restartTimes.push(Date.now());
       this.restartCount++;
@@ -280,6 +285,15 @@ export class ManagedServer {
     this.run = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.deps.health.unwatch(this.id);
+  }
+
+  /** Run records are for listing runs: failing to write one must not fail the run. */
+  private recordRun(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.deps.log.warn(`${this.id}: cannot write the run record: ${(err as Error).message}`);
+    }
   }
 
   /** Reads the run's last lines, marks its end in the log, and frees its port. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { HealthDidChangeParams } from '../../shared/protocol/health';
-import type { ServerInfo } from '../../shared/protocol/servers';
+import type { RunInfo, ServerInfo } from '../../shared/protocol/servers';
 import { HealthMonitor } from '../health/healthMonitor';
 import { sampleTrees, type TreeUsage } from '../health/resources';
 import type { Logger } from '../log';
@@ -13,6 +13,7 @@ import type { LineSink } from '../logs/serverLog';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
+import { listRuns } from './runRecords';
 import { readState, stateText, writeState } from './stateFile';
 
 export interface SupervisorDeps {
@@ -152,6 +153,13 @@ export class Supervisor {
 
   list(projectId?: string): ServerInfo[] {
     return [...this.servers.values()].filter((s) => !projectId || s.spec.projectId === projectId).map((s) => s.info());
+  }
+
+  /** A server's latest runs, newest first, whether or not this daemon ever ran it. */
+  runs(id: string, limit: number): RunInfo[] {
+    const projectId = id.slice(0, id.indexOf(':'));
+    if (!/^[\w.-]+$/.test(projectId)) throw new Error(`'${id}' is not a server id (<projectId>:<name>)`);
+    return listRuns(path.join(this.deps.projectsDir, projectId, 'runs'), id, limit);
   }
 
   /** Starts `specs` (and what they depend on, from `all`) in dependency order. */

@@ -1,5 +1,5 @@
 /**
- * The Servers view: project → server, with a status icon and colour, port, uptime and resource use
+ * The Servers view: project → server → its latest builds and runs, with a status icon and colour, port, uptime and resource use
  * in the description, details in the tooltip, and a context value the inline actions key off.
  * Refreshed by store events only.
  */
@@ -7,12 +7,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../shared/format';
 import type { BuildRecord, BuildStatus } from '../../shared/protocol/builds';
-import type { ServerInfo, ServerStatus } from '../../shared/protocol/servers';
+import type { RunInfo, ServerInfo, ServerStatus } from '../../shared/protocol/servers';
 import type { BuildStore } from '../builds/buildStore';
 import { describeBuild } from '../builds/buildCommands';
+import { RUNS_SHOWN, runItem, type RunsOf } from './serverRuns';
 import type { ServerStore } from './serverStore';
 
-export type Node = { kind: 'project'; dir: string } | { kind: 'server'; server: ServerInfo } | { kind: 'build'; build: BuildRecord; serverId: string };
+export type Node =
+  | { kind: 'project'; dir: string }
+  | { kind: 'server'; server: ServerInfo }
+  | { kind: 'build'; build: BuildRecord; serverId: string }
+  | { kind: 'run'; run: RunInfo; current: boolean };
 
 /** Builds listed under each server: the latest few of its project, for rollback and their logs. */
 const BUILDS_SHOWN = 3;
@@ -40,7 +45,7 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[];
 
-  constructor(private readonly store: ServerStore, private readonly builds: BuildStore) {
+  constructor(private readonly store: ServerStore, private readonly builds: BuildStore, private readonly runsOf: RunsOf) {
     this.subs = [store.onDidChange(() => this.changed.fire(undefined)), builds.onDidChange(() => this.changed.fire(undefined))];
   }
 
@@ -49,7 +54,7 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     this.changed.dispose();
   }
 
-  getChildren(node?: Node): Node[] {
+  async getChildren(node?: Node): Promise<Node[]> {
     const servers = this.store.list();
     if (!node) {
       const dirs = [...new Set(servers.map((s) => s.projectDir))];
@@ -58,7 +63,13 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       return dirs.map((dir) => ({ kind: 'project', dir }));
     }
     if (node.kind === 'project') return servers.filter((s) => s.projectDir === node.dir).map((server) => ({ kind: 'server', server }));
-    if (node.kind === 'server') return this.latestBuilds(node.server).map((build) => ({ kind: 'build', build, serverId: node.server.id }));
+    if (node.kind === 'server') {
+      const s = node.server;
+      const builds: Node[] = this.latestBuilds(s).map((build) => ({ kind: 'build', build, serverId: s.id }));
+      // The tree stays useful without runs: a daemon that cannot list them still shows the builds.
+      const runs = await this.runsOf(s.id, RUNS_SHOWN).catch(() => []);
+      return [...builds, ...runs.map((run): Node => ({ kind: 'run', run, current: run.runId === s.runId && s.pid !== undefined }))];
+    }
     return [];
   }
 
@@ -74,9 +85,10 @@ export class ServersTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       return item;
     }
     if (node.kind === 'build') return buildItem(node.build, node.serverId);
+    if (node.kind === 'run') return runItem(node.run, node.current);
     const s = node.server;
-    const hasBuilds = this.latestBuilds(s).length > 0;
-    const item = new vscode.TreeItem(s.name, hasBuilds ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const hasChildren = this.latestBuilds(s).length > 0 || s.runId !== undefined || s.lastExit !== undefined;
+    const item = new vscode.TreeItem(s.name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const [icon, color] = ICONS[s.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = describe(s);

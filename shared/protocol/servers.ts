@@ -59,6 +59,36 @@ export interface ServersResult {
   servers: ServerInfo[];
 }
 
+/** One run of a server: a start of its process, from the spawn to the exit. */
+export interface RunInfo {
+  runId: string;
+  serverId: string;
+  buildId?: string;
+  pid: number;
+  port: number;
+  /** Unix ms. */
+  startedAt: number;
+  /** Unix ms; absent while the run goes on (or if a daemon never saw it end). */
+  endedAt?: number;
+  exit?: ServerExit;
+  /** How it ended, in words: "stopped", "exited with code 1", "killed by SIGKILL". */
+  outcome?: string;
+  /** The run's log files, for opening them as they are on disk. */
+  stdoutFile: string;
+  stderrFile: string;
+}
+
+export interface ServersRunsParams {
+  /** `<projectId>:<name>`. */
+  serverId: string;
+  /** Newest first; default 20. */
+  limit?: number;
+}
+
+export interface ServersRunsResult {
+  runs: RunInfo[];
+}
+
 /** Client → daemon: start a project's server(s) from their latest successful build, building if needed. */
 export const ServersStartRequest = new RequestType<ServersStartParams, ServersResult, void>('runlens/servers/start');
 
@@ -70,6 +100,9 @@ export const ServersRestartRequest = new RequestType<ServersStartParams, Servers
 
 /** Client → daemon: every known server with its state, pid, port, run, build and last exit. */
 export const ServersListRequest = new RequestType<ServersListParams, ServersResult, void>('runlens/servers/list');
+
+/** Client → daemon: the latest runs of one server, newest first, from the run records on disk. */
+export const ServersRunsRequest = new RequestType<ServersRunsParams, ServersRunsResult, void>('runlens/servers/runs');
 
 /** Daemon → client: a server changed state (started, crashed, restarted, stopped...). */
 export const ServerDidChangeNotification = new NotificationType<{ server: ServerInfo }>('runlens/servers/didChange');

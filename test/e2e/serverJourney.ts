@@ -83,4 +83,19 @@ export function defineServerJourney(ctx: () => JourneyContext): void {
     await waitForStatusLabel(page, /^Runlens: 1\/1 healthy/, { timeoutMs: 60_000 });
     await screenshot(page, `${shots}server-restarted-terminal`);
   });
+
+  it('lists both runs under the server in the Servers view, the current one marked', async () => {
+    const { page, shots } = ctx();
+    await runCommand(page, 'Runlens: Focus on Servers View');
+    const server = page.locator('.pane-body .monaco-list-row', { hasText: 'hello' }).first();
+    await server.waitFor({ state: 'visible', timeout: 30_000 });
+    if ((await server.getAttribute('aria-expanded')) !== 'true') await server.locator('.monaco-tl-twistie').click();
+    const runRows = page.locator('.pane-body .monaco-list-row', { hasText: /^run \d{8}T\d{6}-/ });
+    const texts = await waitUntil(async () => {
+      const all = await runRows.allInnerTexts();
+      return all.length >= 2 && all.some((t) => /current/.test(t)) && all.some((t) => /stopped after/.test(t)) ? all : undefined;
+    }, { timeoutMs: 30_000, what: 'two runs under the server, one current and one stopped' });
+    console.log(`      runs shown: ${texts.map((t) => t.replace(/\s+/g, ' ')).join(' | ')}`);
+    await screenshot(page, `${shots}server-runs`);
+  });
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../../shared/node/rpcClient';
 import { LogLinesNotification, LogsGetRequest, LogsSubscribeRequest } from '../../shared/protocol/logs';
-import { ServerDidChangeNotification, ServersStartRequest, ServersStopRequest, type ServerInfo } from '../../shared/protocol/servers';
+import { ServerDidChangeNotification, ServersStartRequest, ServersRunsRequest, ServersStopRequest, type ServerInfo } from '../../shared/protocol/servers';
 import { groupMembers } from '../../daemon/servers/processTree';
 import { cliJson, connectClient, daemonPids, runCli, stopAll, tempHome, waitFor } from './helpers';
 import { copyFixture, lineCount, serverNamed as server } from './serverHelpers';
@@ -46,6 +46,8 @@ describe('server supervision', function () {
 
     const stopped = await orClosed(c, c.sendRequest(ServersStopRequest, { project, server: 'web' }));
     assert.equal(stopped.servers[0]!.status, 'stopped');
+    const [run] = (await orClosed(c, c.sendRequest(ServersRunsRequest, { serverId: web.id, limit: 1 }))).runs;
+    assert.deepEqual([run?.runId, run?.pid, run?.port, run?.outcome], [web.runId, web.pid, web.port, 'stopped']);
     assert.deepEqual(groupMembers(web.pid!), [], 'every process of the group is gone');
     await orClosed(c, c.sendRequest(ServersStopRequest, { project, server: 'api' }));
   });
@@ -62,6 +64,11 @@ describe('server supervision', function () {
     }, 30_000);
     assert.equal(final.restartCount, 3);
     assert.equal(final.lastExit?.code, 1);
+    const { runs } = await orClosed(c, c.sendRequest(ServersRunsRequest, { serverId: final.id, limit: 10 }));
+    assert.equal(runs.length, 4, 'the first run and its 3 restarts are listed');
+    assert.deepEqual(runs.map((r) => r.runId), [...runs.map((r) => r.runId)].sort().reverse(), 'newest first');
+    assert.ok(runs.every((r) => r.exit?.code === 1 && r.outcome === 'exited with code 1' && r.endedAt! >= r.startedAt), JSON.stringify(runs[0]));
+    assert.ok(fs.existsSync(runs[0]!.stdoutFile) && runs[0]!.buildId === final.buildId, 'each run names its log file and build');
     const crashes = changes.filter((s) => s.status === 'crashed');
     assert.ok(crashes.length >= 4, `expected 4 crash reports, saw ${crashes.length}`);
     const running = changes.filter((s) => s.status === 'running' || s.status === 'starting');
