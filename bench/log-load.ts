@@ -1,78 +1,133 @@
 /**
  * The daemon under log load: 20 servers each writing 10,000 lines/s (~120 bytes) for a window
- * (default 30 s). Prints the daemon's RSS (peak and at the end), how far its reading kept up
- * (lines numbered vs lines in the files), and the round trip of a `daemon/status` request sent
- * every 50 ms, an upper bound of the event loop delay a client sees. Prints figures; not a test.
+ * (default 30 s). Prints the daemon's RSS (peak and at the end), its CPU time over the window (the
+ * steadier figure on a shared machine), how far its reading kept up (lines numbered vs lines in
+ * the files), and the round trip of a `daemon/status` request sent every 50 ms, an upper bound of
+ * the event loop delay a client sees. Prints figures; not a test.
  *   npx tsx bench/log-load.ts [seconds] [servers] [linesPerSecond]
+ * BENCH_CPU_PROF=<dir> starts the daemon with `--cpu-prof` into that folder (the profile is
+ * written when the daemon stops). BENCH_START_TIMEOUT_S bounds the start of all servers (default 180).
+ *
+ * Servers outlive the daemon by design, so every way out of this script stops them: the normal
+ * path asks the daemon; if the daemon does not answer (or on Ctrl-C) every process whose working
+ * directory lies in this run's temporary folder is killed.
  */
+import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../shared/node/rpcClient';
 import { DaemonStatusRequest } from '../shared/protocol/daemon';
 import { LogsGetRequest } from '../shared/protocol/logs';
 import { ServersListRequest, ServersStartRequest, ServersStopRequest } from '../shared/protocol/servers';
-import { cliJson, connectClient, daemonPids, runCli } from '../test/integration/helpers';
+import { statePaths } from '../shared/node/stateDir';
+import { DAEMON_SCRIPT, cliJson, connectClient, daemonPids, runCli, waitFor } from '../test/integration/helpers';
+import { cpuSeconds, killProcessesUnder, lineCount, rssMb, withTimeout } from './support/processFigures';
 
 const seconds = Number(process.argv[2] ?? 30);
 const count = Number(process.argv[3] ?? 20);
 const perSecond = Number(process.argv[4] ?? 10_000);
+const startTimeoutMs = Number(process.env.BENCH_START_TIMEOUT_S ?? 180) * 1000;
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
-}
-
-function lineCount(file: string): number {
-  const buf = fs.readFileSync(file);
-  let n = 0;
-  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
-  return n;
-}
-
-async function main(): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-load-'));
-  const home = path.join(root, 'home');
+function makeProject(root: string): string {
   const project = path.join(root, 'project');
   fs.mkdirSync(project);
   fs.copyFileSync(path.join(__dirname, 'support', 'steadyWriter.js'), path.join(project, 'writer.js'));
   fs.writeFileSync(path.join(project, 'package.json'), '{"name":"bench-load","version":"1.0.0","private":true}\n');
   const servers = Array.from({ length: count }, (_, i) => ({ name: `w${i}`, start: 'node writer.js', env: { LINES_PER_SECOND: String(perSecond) }, health: { path: '/' } }));
   fs.writeFileSync(path.join(project, 'runlens.json'), JSON.stringify({ servers }));
-  await cliJson(['daemon', 'start'], home);
-  const pid = daemonPids(home)[0]!;
-  const c = await connectClient(home, 'bench');
+  return project;
+}
+
+async function startDaemon(home: string): Promise<void> {
+  const prof = process.env.BENCH_CPU_PROF;
+  if (!prof) return void (await cliJson(['daemon', 'start'], home));
+  // --cpu-prof is refused in NODE_OPTIONS, so this daemon is spawned here rather than by the CLI.
+  fs.mkdirSync(home, { recursive: true });
+  const args = ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`, DAEMON_SCRIPT, '--home', home];
+  child_process.spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, RUNLENS_HOME: home } }).unref();
+  await waitFor('the profiled daemon to listen', () => fs.existsSync(statePaths(home).socket), 30_000);
+}
+
+/** Lines of a run's stdout: the live file (rotated heads are holes of zeros) and the rotated copies. */
+function stdoutLines(runDir: string): number {
+  return fs.readdirSync(runDir).filter((f) => /^stdout\.log(\.\d+)?$/.test(f)).reduce((n, f) => n + lineCount(path.join(runDir, f)), 0);
+}
+
+interface Window {
+  rttMs: number[];
+  peak: number;
+  cpu: number;
+}
+
+async function probe(c: MessageConnection, pid: number): Promise<Window> {
   const rttMs: number[] = [];
   let peak = 0;
-  try {
-    const before = rssMb(pid);
-    await orClosed(c, c.sendRequest(ServersStartRequest, { project }));
-    const end = Date.now() + seconds * 1000;
-    while (Date.now() < end) {
-      const t = performance.now();
-      await orClosed(c, c.sendRequest(DaemonStatusRequest, {}));
-      rttMs.push(performance.now() - t);
-      peak = Math.max(peak, rssMb(pid));
-      // Pacing of the probe, not a wait for a condition.
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const list = (await orClosed(c, c.sendRequest(ServersListRequest, { project }))).servers;
-    let numbered = 0;
-    for (const s of list) numbered += (await orClosed(c, c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 1 }))).lastSeq;
-    await orClosed(c, c.sendRequest(ServersStopRequest, { project }));
-    let written = 0;
-    for (const s of list) written += lineCount(path.join(home, 'projects', s.projectId, 'runs', s.runId!, 'stdout.log'));
-    rttMs.sort((a, b) => a - b);
-    const p = (q: number): string => rttMs[Math.min(rttMs.length - 1, Math.floor(q * rttMs.length))]!.toFixed(1);
-    console.log(`servers                        ${count} × ${perSecond.toLocaleString('en')} lines/s for ${seconds} s`);
-    console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, ${rssMb(pid).toFixed(0)} MB after stop (target < 200 MB)`);
-    console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rttMs.at(-1)!.toFixed(1)} ms over ${rttMs.length} probes (target p99 < 50 ms)`);
-    console.log(`lines numbered / in files      ${numbered.toLocaleString('en')} / ${written.toLocaleString('en')} (Runlens's own start/stop lines included in the first)`);
-  } finally {
-    // Servers outlive the daemon by design: stop them first, or a failed run leaves them writing.
-    await orClosed(c, c.sendRequest(ServersStopRequest, { project })).catch(() => undefined);
+  const cpu0 = cpuSeconds(pid);
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const t = performance.now();
+    await orClosed(c, c.sendRequest(DaemonStatusRequest, {}));
+    rttMs.push(performance.now() - t);
+    peak = Math.max(peak, rssMb(pid));
+    // Pacing of the probe, not a wait for a condition.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { rttMs, peak, cpu: cpuSeconds(pid) - cpu0 };
+}
+
+async function measure(c: MessageConnection, pid: number, home: string, project: string): Promise<void> {
+  const before = rssMb(pid);
+  const t0 = performance.now();
+  await withTimeout(orClosed(c, c.sendRequest(ServersStartRequest, { project })), startTimeoutMs, 'servers/start');
+  const startS = (performance.now() - t0) / 1000;
+  const w = await probe(c, pid);
+  const list = (await orClosed(c, c.sendRequest(ServersListRequest, { project }))).servers;
+  let numbered = 0;
+  for (const s of list) numbered += (await orClosed(c, c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 1 }))).lastSeq;
+  await withTimeout(orClosed(c, c.sendRequest(ServersStopRequest, { project })), 120_000, 'servers/stop');
+  let written = 0;
+  for (const s of list) written += stdoutLines(path.join(home, 'projects', s.projectId, 'runs', s.runId!));
+  const rtt = w.rttMs.sort((a, b) => a - b);
+  const p = (q: number): string => rtt[Math.min(rtt.length - 1, Math.floor(q * rtt.length))]!.toFixed(1);
+  console.log(`load average at the end        ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`servers                        ${count} × ${perSecond.toLocaleString('en')} lines/s for ${seconds} s (all started and ready in ${startS.toFixed(1)} s)`);
+  console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${w.peak.toFixed(0)} MB, ${rssMb(pid).toFixed(0)} MB after stop (target < 200 MB)`);
+  console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
+  console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (target p99 < 50 ms)`);
+  console.log(`lines numbered / in files      ${numbered.toLocaleString('en')} / ${written.toLocaleString('en')} (Runlens's own start/stop lines included in the first)`);
+}
+
+async function cleanUp(c: MessageConnection | undefined, home: string, root: string, project: string): Promise<void> {
+  if (c) {
+    await withTimeout(orClosed(c, c.sendRequest(ServersStopRequest, { project })), 60_000, 'servers/stop').catch((err: unknown) => console.error(`stopping through the daemon failed: ${(err as Error).message}`));
     c.dispose();
-    await runCli(['daemon', 'stop'], home);
+  }
+  await withTimeout(runCli(['daemon', 'stop'], home), 30_000, 'daemon stop').catch(() => undefined);
+  // Whatever is left (a daemon that did not answer, servers it did not stop) goes now.
+  const killed = killProcessesUnder(root, daemonPids(home));
+  if (killed > 0) console.error(`killed ${killed} leftover processes of this run`);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-load-'));
+  const home = path.join(root, 'home');
+  const project = makeProject(root);
+  let c: MessageConnection | undefined;
+  let cleaning: Promise<void> | undefined;
+  const clean = (): Promise<void> => (cleaning ??= cleanUp(c, home, root, project));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => void clean().finally(() => process.exit(130)));
+  }
+  try {
+    await startDaemon(home);
+    const pid = daemonPids(home)[0]!;
+    c = await connectClient(home, 'bench');
+    await measure(c, pid, home, project);
+  } finally {
+    await clean();
   }
 }
 

@@ -1,22 +1,37 @@
 /**
  * The last N log lines of a server, in a fixed-size ring: constant memory however much a server
- * writes, O(1) append, and lookups by sequence number for paging and catch-up.
+ * writes, O(1) append, and lookups by sequence number for paging and catch-up. Besides the line
+ * count, the text held is capped (4 Mi characters by default): 10,000 lines of 64 KiB would be
+ * over half a gigabyte per server. Lines dropped early are still paged from the files.
  */
 import type { LogLine } from '../../shared/protocol/logs';
+
+export const DEFAULT_RING_CHARS = 4 * 1024 * 1024;
 
 export class LineRing {
   private readonly slots: (LogLine | undefined)[];
   private next = 0;
   private count = 0;
+  private chars = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(readonly capacity: number, readonly maxChars = DEFAULT_RING_CHARS) {
     this.slots = new Array<LogLine | undefined>(capacity);
   }
 
   push(line: LogLine): void {
+    if (this.count === this.capacity) this.dropOldest();
+    while (this.count > 0 && this.chars + line.text.length > this.maxChars) this.dropOldest();
     this.slots[this.next] = line;
     this.next = (this.next + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+    this.count++;
+    this.chars += line.text.length;
+  }
+
+  private dropOldest(): void {
+    const i = (this.next - this.count + this.capacity) % this.capacity;
+    this.chars -= this.slots[i]!.text.length;
+    this.slots[i] = undefined;
+    this.count--;
   }
 
   get size(): number {

@@ -40,6 +40,8 @@ interface Attached {
 export interface ServerLogOptions {
   /** Lines kept in memory (default 10,000). */
   capacity?: number;
+  /** Characters of text kept in memory (default 4 Mi); older lines are read back from the files. */
+  ringChars?: number;
   sink?: LineSink;
   /** Continues numbering after a daemon restart, so clients' cursors stay valid. */
   firstSeq?: number;
@@ -60,7 +62,7 @@ export class ServerLog {
   private seq = 0;
 
   constructor(readonly serverId: string, private readonly opts: ServerLogOptions = {}) {
-    this.ring = new LineRing(opts.capacity ?? 10_000);
+    this.ring = new LineRing(opts.capacity ?? 10_000, opts.ringChars);
     this.sink = opts.sink;
     this.seq = opts.firstSeq ?? 0;
     this.index = new LineIndex(opts.indexFile, this.seq);

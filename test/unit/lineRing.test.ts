@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { LogLine } from '../../shared/protocol/logs';
+import { LineRing } from '../../daemon/logs/lineRing';
+import { ServerLog } from '../../daemon/logs/serverLog';
+
+function line(seq: number, text: string): LogLine {
+  return { seq, time: 0, stream: 'stdout', text, runId: 'r' };
+}
+
+describe('line ring', () => {
+  it('keeps at most its line count', () => {
+    const ring = new LineRing(3);
+    for (let i = 1; i <= 5; i++) ring.push(line(i, `l${i}`));
+    assert.deepEqual(ring.select({ limit: 10, fromEnd: true }).lines.map((l) => l.seq), [3, 4, 5]);
+  });
+
+  it('drops the oldest lines once the text held passes its character cap', () => {
+    const ring = new LineRing(100, 25);
+    for (let i = 1; i <= 4; i++) ring.push(line(i, 'x'.repeat(10)));
+    assert.deepEqual([ring.size, ring.oldestSeq, ring.newestSeq], [2, 3, 4]);
+    // A line larger than the cap alone is still kept: the newest line is always there.
+    ring.push(line(5, 'y'.repeat(40)));
+    assert.deepEqual([ring.size, ring.oldestSeq], [1, 5]);
+    ring.push(line(6, 'z'));
+    assert.deepEqual(ring.select({ limit: 10, fromEnd: true }).lines.map((l) => l.seq), [6]);
+  });
+
+  it('pages lines the character cap pushed out of memory back from the files', async () => {
+    const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ring-'));
+    const dir = path.join(runsDir, 'run1');
+    fs.mkdirSync(dir);
+    const log = new ServerLog('s1', { capacity: 1000, ringChars: 2000, indexFile: path.join(runsDir, 'index.jsonl'), runsDir });
+    const seen: LogLine[] = [];
+    log.onLines((lines) => seen.push(...lines));
+    log.attach('run1', dir);
+    const texts = Array.from({ length: 200 }, (_, i) => `line ${i + 1} ${'p'.repeat(90)}`);
+    fs.appendFileSync(path.join(dir, 'stdout.log'), texts.join('\n') + '\n');
+    const end = Date.now() + 5000;
+    while (seen.length < 200 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(seen.length, 200);
+    // About 20 lines of ~100 characters fit in the ring; the rest comes from stdout.log.
+    const page = log.get({ serverId: 's1', tail: 200 });
+    assert.deepEqual(page.lines.map((l) => l.text), texts);
+    const old = log.get({ serverId: 's1', before: 51, limit: 50 });
+    assert.deepEqual(old.lines.map((l) => l.seq), Array.from({ length: 50 }, (_, i) => i + 1));
+    log.close();
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  });
+});
