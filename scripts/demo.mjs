@@ -1,6 +1,10 @@
-// `npm run demo`: builds the extension and opens examples/hello-node in a real VS Code (code-server)
-// with Runlens installed, served on 127.0.0.1. Runs until Ctrl-C, then stops code-server and the daemon.
-// State lives in .runlens-demo/ (gitignored): RUNLENS_HOME, the editor's user data, code-server's log.
+// `npm run demo`: builds the extension and opens the examples (otel-node and hello-node, one
+// multi-root workspace) in a real VS Code (code-server) with Runlens installed, served on 127.0.0.1.
+// Once it answers, the examples' servers are built and started and the OTel example gets a little
+// traffic every two seconds (a slow route and a failing one), so logs, traces with source links,
+// error diagnostics and metrics have something to show. Runs until Ctrl-C, then stops the servers,
+// code-server and the daemon. State lives in .runlens-demo/ (gitignored): RUNLENS_HOME, the
+// editor's user data, code-server's log.
 import * as child_process from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -18,7 +22,8 @@ const userDataDir = path.join(demoDir, 'user-data');
 const extensionsDir = path.join(demoDir, 'extensions');
 const configFile = path.join(demoDir, 'config.yaml');
 const logFile = path.join(demoDir, 'code-server.log');
-const workspace = path.join(repo, 'examples', 'hello-node');
+const projects = ['otel-node', 'hello-node'].map((name) => path.join(repo, 'examples', name));
+const workspace = path.join(demoDir, 'examples.code-workspace');
 const tools = process.env.RUNLENS_TOOLS ?? path.join(os.homedir(), '.cache', 'runlens-tools');
 const codeServer = path.join(tools, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
 
@@ -67,12 +72,56 @@ function tail(file, lines = 30) {
   }
 }
 
-function stopDaemon() {
-  child_process.spawnSync(process.execPath, [path.join(repo, 'bin', 'runlens'), 'daemon', 'stop'], {
-    cwd: repo,
-    stdio: 'inherit',
-    env: { ...process.env, RUNLENS_HOME: home },
+function runlens(args, stdio = 'inherit') {
+  return child_process.spawnSync(process.execPath, [path.join(repo, 'bin', 'runlens'), ...args], {
+    cwd: repo, stdio, encoding: 'utf8', env: { ...process.env, RUNLENS_HOME: home },
   });
+}
+
+function runlensAsync(args) {
+  return new Promise((resolve) => {
+    const c = child_process.spawn(process.execPath, [path.join(repo, 'bin', 'runlens'), ...args], {
+      cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNLENS_HOME: home },
+    });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (out += d));
+    c.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+// Servers outlive the daemon by design: stop them before it.
+function stopDaemon() {
+  for (const project of projects) runlens(['down', '--project', project], 'ignore');
+  runlens(['daemon', 'stop']);
+}
+
+let traffic;
+
+/** Builds and starts each example's servers, then sends the OTel example a request every 2 s. */
+async function startExamples() {
+  for (const project of projects) {
+    console.log(`Runlens demo: building and starting ${path.relative(repo, project)}…`);
+    const r = await runlensAsync(['up', '--project', project]);
+    if (stopping) return;
+    if (r.code !== 0) console.error(`Runlens demo: 'runlens up' failed for ${project}:\n${r.out.trim().split('\n').slice(-15).join('\n')}`);
+  }
+  const ps = JSON.parse(runlens(['ps', '--json'], 'pipe').stdout || '{"servers":[]}');
+  const api = ps.servers.find((s) => s.name === 'api' && s.port);
+  if (!api) {
+    console.error('Runlens demo: the OTel example is not running; no traffic is sent (see its log in the editor).');
+    return;
+  }
+  let n = 0;
+  traffic = setInterval(() => {
+    n++;
+    // Mostly the traced /work route; every fifth a /fail that throws (a diagnostic and an error trace).
+    const route = n % 5 === 0 ? '/fail' : `/work?n=${20_000 + (n % 7) * 15_000}`;
+    http.get(`http://127.0.0.1:${api.port}${route}`, { timeout: 5000 }, (res) => res.resume()).once('error', () => undefined);
+  }, 2000);
+  console.log(`Runlens demo: servers running; sending traffic to the OTel example on port ${api.port}.`);
+  console.log('  Try: Runlens: Show Logs · Runlens: Open Traces (open a trace, click a span\'s source link) ·');
+  console.log('       Runlens: Open Metrics (pick http.server.request.duration, group by http.route) · the Problems view');
 }
 
 // 1. Build, and install code-server when missing.
@@ -96,6 +145,7 @@ try {
   fs.cpSync(path.join(repo, 'dist'), path.join(installed, 'dist'), { recursive: true });
 }
 fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+fs.writeFileSync(workspace, JSON.stringify({ folders: projects.map((p) => ({ path: p })) }, null, 2));
 fs.mkdirSync(home, { recursive: true, mode: 0o700 });
 
 // 3. Start code-server in its own process group, so stopping it takes its extension host along.
@@ -126,7 +176,8 @@ const exited = new Promise((resolve) => child.once('exit', (code, signal) => res
 async function shutdown(exitCode) {
   if (stopping) return;
   stopping = true;
-  console.log('\nRunlens demo: stopping code-server and the Runlens daemon…');
+  clearInterval(traffic);
+  console.log('\nRunlens demo: stopping the servers, code-server and the Runlens daemon…');
   const signal = (sig) => {
     try {
       process.kill(-child.pid, sig);
@@ -147,6 +198,7 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 void exited.then(({ code, signal }) => {
   if (stopping) return;
+  clearInterval(traffic);
   console.error(`Runlens demo: code-server exited (${code ?? signal}); last output from ${logFile}:\n${tail(logFile)}`);
   stopping = true;
   stopDaemon();
@@ -165,12 +217,13 @@ if (!up && !stopping) {
   await shutdown(1);
 }
 if (up && !stopping) {
-  const folderParam = encodeURIComponent(workspace).replace(/%2F/g, '/');
+  const workspaceParam = encodeURIComponent(workspace).replace(/%2F/g, '/');
   console.log('');
-  console.log(`Runlens demo: open ${url}/?folder=${folderParam}`);
+  console.log(`Runlens demo: open ${url}/?workspace=${workspaceParam}`);
   console.log('');
-  console.log(`  workspace     ${workspace}`);
+  console.log(`  workspace     ${projects.map((p) => path.relative(repo, p)).join(', ')} (${workspace})`);
   console.log(`  RUNLENS_HOME  ${home}`);
   console.log(`  editor log    ${logFile}`);
-  console.log('  Press Ctrl-C to stop code-server and the daemon.');
+  console.log('  Press Ctrl-C to stop the servers, code-server and the daemon.');
+  await startExamples();
 }
