@@ -39,6 +39,7 @@ export function registerTelemetryHandlers(conn: ClientConnection, telemetry: Tel
       quarantined: telemetry.quarantine.total(),
       quarantineFile: telemetry.quarantine.file,
       storeErrors: telemetry.storeErrors(),
+      ingestError: telemetry.ingestError,
     };
   });
 

@@ -35,8 +35,18 @@ export function listSegments(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
+/** Records could not be written to the segments (most often: the disk is full); nothing of them was kept. */
+export class SegmentWriteError extends Error {
+  constructor(dir: string, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'ENOSPC' ? 'the disk is full (ENOSPC); free space there, then send again' : `${cause.code ?? ''} ${cause.message}`.trim();
+    super(`cannot store telemetry in ${dir}: ${why}`);
+  }
+}
+
 export class SegmentWriter {
   private fd = -1;
+  /** The last write failed midway: the next one starts a new segment. */
+  private torn = false;
   private seq = 0;
   private size = 0;
   private dirty = false;
@@ -88,7 +98,21 @@ export class SegmentWriter {
   }
 
   private writeAll(n: number): void {
-    for (let done = 0; done < n; ) done += fs.writeSync(this.fd, this.out, done, n - done);
+    let done = 0;
+    try {
+      if (this.torn) {
+        const old = this.fd;
+        this.open(this.seq + 1);
+        fs.closeSync(old);
+        this.torn = false;
+      }
+      for (; done < n; ) done += fs.writeSync(this.fd, this.out, done, n - done);
+    } catch (err) {
+      // Part of a line may be on disk: that segment is never appended to again (its torn tail is
+      // quarantined by readers), and the records are refused so their sender keeps them.
+      if (done > 0) this.torn = true;
+      throw new SegmentWriteError(this.dir, err as NodeJS.ErrnoException);
+    }
     // One huge batch should not pin its buffer for the daemon's lifetime.
     if (this.out.length > KEEP_BUFFER_BYTES) this.out = Buffer.allocUnsafe(KEEP_BUFFER_BYTES);
   }

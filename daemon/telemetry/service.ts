@@ -28,7 +28,7 @@ import { compact, RunRegistry } from './origins';
 import { Quarantine } from './quarantine';
 import { Receiver } from './otlp/receiver';
 import { createRoutes } from './routes';
-import { SegmentWriter } from './segments';
+import { SegmentWriteError, SegmentWriter } from './segments';
 import { loadSettings, type TelemetrySettings } from './settings';
 import { pruneSegments } from './retention';
 
@@ -57,6 +57,8 @@ export class TelemetryService {
   readonly quarantine: Quarantine;
   readonly dir: string;
   settings: TelemetrySettings;
+  /** Why incoming telemetry cannot be written to the segments right now (disk full), if it cannot. */
+  ingestError: string | undefined;
   private readonly writer: SegmentWriter;
   private readonly receiver: Receiver;
   private readonly watcher: MastraJsonlWatcher;
@@ -75,7 +77,7 @@ export class TelemetryService {
     this.settings = settings;
     this.quarantine = new Quarantine(path.join(this.dir, 'quarantine.jsonl'), deps.log);
     this.writer = new SegmentWriter(this.segmentsDir);
-    const sink = (records: TelemetryRecord[]): void => void this.writer.append(records);
+    const sink = (records: TelemetryRecord[]): void => this.append(records, true);
     this.receiver = new Receiver(createRoutes({ runs: this.runs, quarantine: this.quarantine, sink }), deps.log);
     this.watcher = new MastraJsonlWatcher({
       dirs: [path.join(deps.home, 'projects'), ...settings.watchDirs],
@@ -145,7 +147,26 @@ export class TelemetryService {
   }
 
   ingest(records: TelemetryRecord[]): void {
-    this.writer.append(records);
+    this.append(records, true);
+  }
+
+  /**
+   * Appends to the segments. When they cannot be written (the disk is full) the problem is kept
+   * for `telemetry/stats` and logged once; `refuse` rethrows it, so an OTLP sender is told to send
+   * again. Server log lines and metrics are dropped from telemetry meanwhile (the log files keep
+   * the lines), so a full disk never stops the log tailer that feeds them.
+   */
+  private append(records: readonly TelemetryRecord[], refuse = false): void {
+    try {
+      this.writer.append(records);
+      if (this.ingestError) this.deps.log.info('telemetry segments can be written again');
+      this.ingestError = undefined;
+    } catch (err) {
+      if (!(err instanceof SegmentWriteError)) throw err;
+      if (!this.ingestError) this.deps.log.error(err.message);
+      this.ingestError = err.message;
+      if (refuse) throw err;
+    }
   }
 
   // No `compact` here: these records only go to JSON.stringify, which drops undefined fields, and
@@ -157,11 +178,11 @@ export class TelemetryService {
       (l as LogRecord).t = 'log';
       l.id ??= crypto.randomUUID();
     }
-    this.writer.append(logs as LogRecord[]);
+    this.append(logs as LogRecord[]);
   }
 
   ingestMetrics(points: readonly NewMetric[]): void {
-    this.writer.append(points.map((p) => ({ ...p, t: 'metric', id: p.id ?? crypto.randomUUID() }) as MetricPoint));
+    this.append(points.map((p) => ({ ...p, t: 'metric', id: p.id ?? crypto.randomUUID() }) as MetricPoint));
   }
 
   registerRun(req: RunEnvironmentRequest): Record<string, string> {

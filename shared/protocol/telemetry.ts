@@ -27,6 +27,8 @@ export interface TelemetryStatsResult {
   quarantineFile: string;
   /** Per store, the last insert error while it is failing. */
   storeErrors: Partial<Record<TelemetryBackend, string>>;
+  /** Set while incoming telemetry cannot be written to the state dir (the disk is full, say). */
+  ingestError?: string;
 }
 
 export interface TelemetryConfigureParams {

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import type { Logger } from '../../log';
+import { SegmentWriteError } from '../segments';
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -92,6 +93,8 @@ export class Receiver {
   private fail(res: http.ServerResponse, err: unknown): void {
     if (err instanceof BodyTooLarge) return send(res, { status: 413, body: err.message });
     if (err instanceof BadEncoding) return send(res, { status: 400, body: err.message });
+    // 503 is retryable for OTLP exporters: they keep the batch and send it again later.
+    if (err instanceof SegmentWriteError) return send(res, { status: 503, body: err.message, headers: { 'Retry-After': '5' } });
     this.log.error(`OTLP receiver: ${(err as Error)?.stack ?? String(err)}`);
     if (!res.headersSent) send(res, { status: 500, body: 'internal error; see daemon.log' });
   }
