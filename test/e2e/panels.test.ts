@@ -4,7 +4,7 @@
  * example's own src/server.js (not the build copy) at the line that started the span; a span whose
  * path points outside the workspace is refused; the metrics panel draws CPU and memory of the
  * running server, the app's own metric split by route, and shares its time range with the traces
- * panel. Screenshots in the dark and the light theme.
+ * panel. Screenshots in the dark, light and both high contrast themes.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -162,6 +162,11 @@ describe('traces and metrics panels in code-server', function () {
     await screenshot(page, 'traces-waterfall-dark');
     await setTheme(page, 'Default Light Modern');
     await screenshot(page, 'traces-waterfall-light');
+    // High contrast themes draw borders where other themes use shades: the panel must keep them.
+    await setTheme(page, 'Default High Contrast');
+    await screenshot(page, 'traces-waterfall-hc-dark');
+    await setTheme(page, 'Default High Contrast Light');
+    await screenshot(page, 'traces-waterfall-hc-light');
     await setTheme(page, 'Default Dark Modern');
 
     const source = fs.readFileSync(path.join(workspace, 'src', 'server.js'), 'utf8').split('\n');
@@ -226,6 +231,9 @@ describe('traces and metrics panels in code-server', function () {
     assert.equal(await frame.locator('[data-chart="app"] h2').innerText(), 'http.server.request.duration (ms) by http.route');
     await frame.locator('[data-chart="app"]').scrollIntoViewIfNeeded();
     await screenshot(page, 'metrics-app-by-route-light');
+    await setTheme(page, 'Default High Contrast');
+    await screenshot(page, 'metrics-app-by-route-hc-dark');
+    await setTheme(page, 'Default Light Modern');
 
     // A range picked here is the traces panel's range too.
     await pickOption(frame, 'Time range', '6h');
