@@ -13,7 +13,7 @@ import type { HealthMonitor, HealthSettings, HealthState } from '../health/healt
 import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
 import { PortInUseError, portFree } from './ports';
-import { stopGroup } from './processTree';
+import { groupMembers, stopGroup } from './processTree';
 import { writeRunEnd, writeRunStart } from './runRecords';
 import { decideRestart, describeExit } from './restartPolicy';
 import { spawnRun, type ExitStatus } from './spawnRun';
@@ -272,12 +272,25 @@ export class ManagedServer {
       this.setStatus(exit.code === 0 && !exit.signal ? 'stopped' : 'crashed', decision.reason);
     }
     this.deps.log.warn(`${this.id}: ${this.reason}`);
+    await this.stopLeftovers(run);
     await this.closeRun(run, what);
     if (!decision.restart) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.launch) this.start(this.launch).catch((e: unknown) => this.deps.log.error(`${this.id}: restart failed: ${(e as Error).message}`));
     }, decision.delayMs);
+  }
+
+  /**
+   * Processes a run left in its group when it exited (a start script that backgrounds the real
+   * work, say) would run on unseen, holding the port and memory: stop them, and say so in its log.
+   */
+  private async stopLeftovers(run: Run): Promise<void> {
+    const left = groupMembers(run.pid).length;
+    if (left === 0) return;
+    const how = await stopGroup(run.pid, this.spec.stopGraceMs).catch((e: Error) => e.message);
+    const done = how === 'terminated' ? 'stopped them' : how === 'killed' ? `killed them (SIGTERM was ignored for ${this.spec.stopGraceMs} ms)` : how;
+    this.log.system(`── run ${run.runId} exited but left ${left} process(es) of its group running; ${done} ──`);
   }
 
   /** The run is over: forget it first, so a pending readiness wait and `info()` see that. */
