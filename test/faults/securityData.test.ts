@@ -130,7 +130,7 @@ describe('security: data (real daemon, real server, real ClickHouse)', function 
     const error = await waitFor('the ClickHouse store error', async () => (await d.stats()).storeErrors.clickhouse, 60_000);
     console.log(`      store error: ${error.slice(0, 160)}`);
     assert.ok(!error.includes(CH_PASSWORD));
-    await waitFor('the request lines in the log', () => fs.readFileSync(path.join(d.home, 'projects', s.projectId, 'runs', s.runId!, 'stdout.log'), 'utf8').includes('GET /req/19'));
+    await waitFor('the request lines in the log', () => fs.readFileSync(path.join(d.home, 'projects', s.projectId, 'runs', s.runId!, 'stdout.log'), 'utf8').includes('GET /req/19'), 60_000);
     // The CLI's views of the server (ps, logs) go through the daemon too.
     const cli = [await runCli(['ps', '--json'], d.home), await runCli(['logs', '--tail', '100', 'secretive'], d.home)];
     for (const r of cli) for (const secret of SECRETS) assert.ok(!`${r.stdout}${r.stderr}`.includes(secret), 'the CLI printed a secret');
