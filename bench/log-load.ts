@@ -77,25 +77,32 @@ async function probe(c: MessageConnection, pid: number): Promise<Window> {
   return { rttMs, peak, cpu: cpuSeconds(pid) - cpu0 };
 }
 
+function printWindow(w: Window, before: number, startS: number): void {
+  const rtt = w.rttMs.sort((a, b) => a - b);
+  const p = (q: number): string => rtt[Math.min(rtt.length - 1, Math.floor(q * rtt.length))]!.toFixed(1);
+  console.log(`load average after the window  ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`servers                        ${count} × ${perSecond.toLocaleString('en')} lines/s for ${seconds} s (all started and ready in ${startS.toFixed(1)} s)`);
+  console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${w.peak.toFixed(0)} MB (target < 200 MB)`);
+  console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
+  console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (target p99 < 50 ms)`);
+}
+
 async function measure(c: MessageConnection, pid: number, home: string, project: string): Promise<void> {
   const before = rssMb(pid);
   const t0 = performance.now();
   await withTimeout(orClosed(c, c.sendRequest(ServersStartRequest, { project })), startTimeoutMs, 'servers/start');
   const startS = (performance.now() - t0) / 1000;
   const w = await probe(c, pid);
+  printWindow(w, before, startS);
   const list = (await orClosed(c, c.sendRequest(ServersListRequest, { project }))).servers;
   let numbered = 0;
   for (const s of list) numbered += (await orClosed(c, c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 1 }))).lastSeq;
-  await withTimeout(orClosed(c, c.sendRequest(ServersStopRequest, { project })), 120_000, 'servers/stop');
+  // A stop drains what the daemon has not read yet, so it takes as long as the reading lags.
+  const t1 = performance.now();
+  await withTimeout(orClosed(c, c.sendRequest(ServersStopRequest, { project })), 300_000, 'servers/stop');
+  console.log(`servers stopped in             ${((performance.now() - t1) / 1000).toFixed(1)} s; daemon RSS after ${rssMb(pid).toFixed(0)} MB`);
   let written = 0;
   for (const s of list) written += stdoutLines(path.join(home, 'projects', s.projectId, 'runs', s.runId!));
-  const rtt = w.rttMs.sort((a, b) => a - b);
-  const p = (q: number): string => rtt[Math.min(rtt.length - 1, Math.floor(q * rtt.length))]!.toFixed(1);
-  console.log(`load average at the end        ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`servers                        ${count} × ${perSecond.toLocaleString('en')} lines/s for ${seconds} s (all started and ready in ${startS.toFixed(1)} s)`);
-  console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${w.peak.toFixed(0)} MB, ${rssMb(pid).toFixed(0)} MB after stop (target < 200 MB)`);
-  console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
-  console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (target p99 < 50 ms)`);
   console.log(`lines numbered / in files      ${numbered.toLocaleString('en')} / ${written.toLocaleString('en')} (Runlens's own start/stop lines included in the first)`);
 }
 
