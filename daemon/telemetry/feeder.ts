@@ -39,6 +39,9 @@ function selfFeeding(store: TelemetryStore): store is TelemetryStore & SelfFeedi
   return typeof (store as Partial<SelfFeedingStore>).feedFrom === 'function';
 }
 
+const BATCH_BYTES = 4 * 1024 * 1024;
+const LOCAL_BATCH_BYTES = 1024 * 1024;
+
 function samePosition(a: Checkpoint, b: Checkpoint): boolean {
   return a.segment === b.segment && a.offset === b.offset;
 }
@@ -133,8 +136,14 @@ export class Feeder {
     return true;
   }
 
+  /**
+   * Bytes read per batch. The local store parses and inserts on one thread, where a 4 MiB batch
+   * of parsed records outlived several young-generation collections and was copied and promoted:
+   * 1 MiB batches gave 75,000-87,000 spans per CPU-second against 58,000-65,000 (300,000 spans,
+   * load 13-17). ClickHouse pays per request, so it keeps larger batches.
+   */
   private get batchBytes(): number {
-    return this.opts.batchBytes ?? 4 * 1024 * 1024;
+    return this.opts.batchBytes ?? (this.opts.store.backend === 'local' ? LOCAL_BATCH_BYTES : BATCH_BYTES);
   }
 
   private load(from: Checkpoint): Loaded {
