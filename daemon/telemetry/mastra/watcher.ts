@@ -133,14 +133,14 @@ export class MastraJsonlWatcher {
     }
     // Search only what was read: the rest of the buffer is uninitialized memory.
     const read = buf.subarray(0, n);
-    if (state.skipping) return this.skipLongLine(file, read, state);
+    if (state.skipping) return this.skipLongLine(read, state);
     const end = n === 0 ? 0 : read.lastIndexOf(0x0a) + 1;
     if (end === 0) {
       if (n < CHUNK) return false;
       // A whole chunk without a line end: the line cannot be held; quarantine it and read past it.
       this.deps.quarantine.add({ source: file, line: state.line + 1, reason: `line longer than ${CHUNK} bytes; skipped`, text: read.toString('utf8', 0, 512) });
       state.skipping = true;
-      return this.skipLongLine(file, read, state);
+      return this.skipLongLine(read, state);
     }
     const records = this.parse(file, buf.toString('utf8', 0, end), state);
     this.deps.sink(records);
@@ -150,7 +150,7 @@ export class MastraJsonlWatcher {
   }
 
   /** Reads on to the end of an over-long line (already quarantined); true while there is more to read. */
-  private skipLongLine(file: string, read: Buffer, state: FileState): boolean {
+  private skipLongLine(read: Buffer, state: FileState): boolean {
     const newline = read.indexOf(0x0a);
     state.offset += newline === -1 ? read.length : newline + 1;
     if (newline !== -1) {
