@@ -10,12 +10,14 @@ import { BuildService, buildSettingsFromEnv } from './builds/service';
 import { registerBuildHandlers } from './rpc/buildsHandlers';
 import { registerTelemetryHandlers } from './rpc/telemetryHandlers';
 import { openClickHouseStore } from './stores/clickhouse/clickhouseStore';
-import { TelemetryService } from './telemetry/service';
+import { TelemetryService, type RunEnvironmentRequest } from './telemetry/service';
 import * as path from 'node:path';
+import { processEnvironment } from '../shared/node/processInfo';
 import { logsArea } from './rpc/logsHandlers';
 import { healthArea } from './rpc/healthHandlers';
 import { serversArea } from './rpc/serversHandlers';
 import { ProjectServers } from './servers/projectResolver';
+import type { ServerSpec } from './servers/spec';
 import { Supervisor } from './servers/supervisor';
 import { buildLogRecords, serverLogRecords, usageMetrics } from './servers/telemetryBridge';
 
@@ -30,6 +32,10 @@ export interface Services {
   otlpEndpoint(): string | undefined;
   /** Stops watchers and timers and flushes what must reach disk. Servers keep running. */
   stop(): Promise<void>;
+}
+
+function runRequest(spec: ServerSpec, runId: string, runDir: string): RunEnvironmentRequest {
+  return { serverId: `${spec.projectId}:${spec.name}`, runId, serviceName: spec.name, observabilityDir: path.join(runDir, 'observability'), mastra: spec.mastra };
 }
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
@@ -48,13 +54,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     runEnv: async (spec, runId, runDir) => {
       // The receiver's port is known once telemetry has started listening.
       await telemetry.ready;
-      const otel = telemetry.registerRun({
-        serverId: `${spec.projectId}:${spec.name}`, runId, serviceName: spec.name,
-        observabilityDir: path.join(runDir, 'observability'), mastra: spec.mastra,
-      });
+      const otel = telemetry.registerRun(runRequest(spec, runId, runDir));
       return { MASTRA_TELEMETRY_DISABLED: '1', ...otel };
     },
     runEnded: (runId) => telemetry.endRun(runId),
+    runAdopted: (spec, run) => {
+      // The run keeps the environment it was started with: its token and the port it sends to.
+      const env = processEnvironment(run.pid) ?? {};
+      const req = runRequest(spec, run.runId, run.runDir);
+      telemetry.adoptRun(req, env).catch((err: unknown) => deps.log.warn(`${req.serverId}: telemetry of the adopted run: ${(err as Error).message}`));
+    },
     lineSink: (serverId, lines) => telemetry.ingestLogs(serverLogRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
     usageSink: (samples, at) => telemetry.ingestMetrics(usageMetrics(samples, at)),
   });

@@ -24,6 +24,8 @@ export interface SupervisorDeps {
   runEnv(spec: ServerSpec, runId: string, runDir: string): Record<string, string> | Promise<Record<string, string>>;
   /** A run ended: telemetry stops watching its folder and its token stops working. */
   runEnded?(runId: string): void;
+  /** A run an earlier daemon started was adopted: its telemetry is to be taken back too. */
+  runAdopted?(spec: ServerSpec, run: { runId: string; runDir: string; pid: number }): void;
   lineSink?: LineSink;
   ringCapacity?: number;
   portRange?: PortRange;
@@ -129,6 +131,7 @@ export class Supervisor {
       if (server.adopt(saved)) {
         this.deps.log.info(`${server.id}: adopted run ${saved.runId} (pid ${saved.pid}, port ${saved.port})`);
         server.log.system(`── run ${saved.runId} adopted by a new daemon ──`);
+        this.deps.runAdopted?.(saved.spec, { runId: saved.runId, runDir: saved.runDir, pid: saved.pid });
       } else {
         this.deps.log.warn(`${server.id}: run ${saved.runId} (pid ${saved.pid}) ended while no daemon was watching`);
         server.setStatus('crashed', 'exited while the daemon was not running');

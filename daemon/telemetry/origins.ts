@@ -18,9 +18,11 @@ export class RunRegistry {
   private readonly byService = new Map<string, RunRegistration>();
   private readonly byToken = new Map<string, RunRegistration>();
 
-  /** Registers a run and returns the bearer token to give it as `MASTRA_CLOUD_ACCESS_TOKEN`. */
-  register(run: RunRegistration): string {
-    const token = crypto.randomBytes(24).toString('base64url');
+  /**
+   * Registers a run and returns the bearer token to give it as `MASTRA_CLOUD_ACCESS_TOKEN`; a run
+   * adopted from an earlier daemon keeps the token it was started with.
+   */
+  register(run: RunRegistration, token = crypto.randomBytes(24).toString('base64url')): string {
     this.byService.set(run.serviceName, run);
     this.byToken.set(token, run);
     return token;

@@ -8,6 +8,7 @@
  *   telemetry.registerRun({ serverId, runId, serviceName, mastra }) → environment variables for the
  *     child (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME and, for Mastra, MASTRA_CLOUD_*), and
  *     starts watching the run's `observability/` folder when given.
+ *   telemetry.adoptRun(req, env) for a run an earlier daemon started (env: the run's environment).
  *   telemetry.endRun(runId) when the run stops.
  * `await telemetry.ready` before `registerRun`: the OTLP port is known only then. The ingest calls
  * work at once.
@@ -199,6 +200,18 @@ export class TelemetryService {
       env.MASTRA_CLOUD_ACCESS_TOKEN = token;
     }
     return env;
+  }
+
+  /**
+   * Takes back a run an earlier daemon started, from the environment it was started with: its
+   * Mastra token stays valid, and the port its exporters send to is listened on if it is not ours.
+   */
+  async adoptRun(req: RunEnvironmentRequest, env: Record<string, string>): Promise<void> {
+    this.runs.register(req, req.mastra ? env.MASTRA_CLOUD_ACCESS_TOKEN : undefined);
+    if (req.observabilityDir) this.watcher.add(req.observabilityDir);
+    await this.ready;
+    const port = Number(/^http:\/\/127\.0\.0\.1:(\d+)$/.exec(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '')?.[1]);
+    if (port > 0 && port < 65536) await this.receiver.alsoListen(port);
   }
 
   endRun(runId: string): void {

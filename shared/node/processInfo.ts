@@ -73,3 +73,17 @@ export async function waitForExit(id: ProcessIdentity, timeoutMs: number): Promi
   }
   return true;
 }
+
+/** The environment a process was started with (`/proc/<pid>/environ`); undefined if unreadable. */
+export function processEnvironment(pid: number): Record<string, string> | undefined {
+  try {
+    const env: Record<string, string> = {};
+    for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return env;
+  } catch {
+    return undefined;
+  }
+}

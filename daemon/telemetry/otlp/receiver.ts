@@ -33,13 +33,41 @@ export class BodyTooLarge extends Error {}
 
 export class Receiver {
   private readonly server: http.Server;
+  /** Ports of servers adopted from an earlier daemon that listened elsewhere: they still send there. */
+  private readonly extra = new Map<number, http.Server>();
   port = 0;
 
   constructor(private readonly route: Route, private readonly log: Logger) {
-    this.server = http.createServer((req, res) => this.serve(req, res));
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server = this.createServer();
+  }
+
+  private createServer(): http.Server {
+    const server = http.createServer((req, res) => this.serve(req, res));
+    server.on('clientError', (_err, socket) => socket.destroy());
     // Exporters keep connections alive between batches.
-    this.server.keepAliveTimeout = 30_000;
+    server.keepAliveTimeout = 30_000;
+    return server;
+  }
+
+  /**
+   * Also listens on `port`, where a server started by an earlier daemon sends its telemetry (its
+   * environment cannot change). The earlier daemon may still be letting go of it: a few tries.
+   */
+  async alsoListen(port: number, tries = 10, retryMs = 500): Promise<boolean> {
+    if (port === this.port || this.extra.has(port)) return true;
+    const server = this.createServer();
+    this.extra.set(port, server);
+    for (let i = 0; i < tries; i++) {
+      if (!this.extra.has(port)) return false;
+      if (await listenOn(server, port)) {
+        this.log.info(`OTLP receiver also listening on http://127.0.0.1:${port} for servers started by an earlier daemon`);
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, retryMs));
+    }
+    this.extra.delete(port);
+    this.log.warn(`OTLP port ${port}, used by servers started by an earlier daemon, stays taken; restart those servers to send telemetry to port ${this.port}`);
+    return false;
   }
 
   /** Listens on `preferred`, else the next free port above it (up to 50 tries), else any free port. */
@@ -51,23 +79,20 @@ export class Receiver {
     return this.port;
   }
 
-  private tryListen(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const onError = (): void => resolve(false);
-      this.server.once('error', onError);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', onError);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve(true);
-      });
-    });
+  private async tryListen(port: number): Promise<boolean> {
+    if (!(await listenOn(this.server, port))) return false;
+    this.port = (this.server.address() as AddressInfo).port;
+    return true;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  async close(): Promise<void> {
+    const servers = [this.server, ...this.extra.values()];
+    this.extra.clear();
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    })));
   }
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -114,6 +139,17 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
+  });
+}
+
+function listenOn(server: http.Server, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onError = (): void => resolve(false);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve(true);
+    });
   });
 }
 
