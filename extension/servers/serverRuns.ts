@@ -1,6 +1,6 @@
 /**
  * Runs of a server in the Servers view and the Show Run Log command. Runs come from the daemon's
- * run records (`runlens/servers/runs`), fetched when the tree shows a server's children, which it
+ * run records (ServersRunsRequest), fetched when the tree shows a server's children, which it
  * does after a `servers/didChange`: no polling.
  */
 import * as vscode from 'vscode';
