@@ -68,9 +68,9 @@ describe('faults: ClickHouse down, restarted and failing during ingest', functio
         await waitFor(`ClickHouse to hold all ${N}`, async () => {
           const s = await d.c.sendRequest(TelemetryStatsRequest, {});
           reported ??= s.storeErrors.clickhouse;
-          return s.stores.find((x) => x.backend === 'clickhouse')?.spans === N || undefined;
+          // Rows that landed before a failed answer count at once: wait for the retries too.
+          return (s.stores.find((x) => x.backend === 'clickhouse')?.spans === N && env.proxy.faultsLeft === 0 && !s.storeErrors.clickhouse) || undefined;
         }, 120_000);
-        assert.equal(env.proxy.faultsLeft, 0, 'every planned fault was injected');
         assert.equal(await spansIn(d.c, 'local'), N);
         const distinct = Number(await clickHouseQuery(env.ch.url, `SELECT count() FROM (SELECT DISTINCT trace_id, span_id FROM ${db}.spans)`));
         const rows = Number(await clickHouseQuery(env.ch.url, `SELECT count() FROM ${db}.spans`));

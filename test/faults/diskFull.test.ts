@@ -109,13 +109,18 @@ describe('faults: the state dir runs out of space', function () {
     assert.ok((await fetch(`${web.url!}/health`)).ok);
 
     fs.rmSync(filler);
-    const accepted = await postTrace(endpoint, 3);
+    const accepted = await postTrace(endpoint, 10_000);
     assert.equal(accepted.status, 200, accepted.body);
     const { build: again } = await orClosed(d.c, d.c.sendRequest(BuildStartRequest, { project }));
     const ok = await waitForBuild(d.c, again.id, 60_000);
     assert.equal(ok.status, 'succeeded', JSON.stringify(ok.failure));
     const expected = 2 + acked;
-    await waitFor(`the ${expected} acknowledged traces in the local store`, async () => (await spansIn(d.c, 'local')) === expected || undefined, 60_000);
+    await waitFor(`the ${expected} acknowledged traces in the local store`, async () => (await spansIn(d.c, 'local')) === expected || undefined, 30_000)
+      .catch(async (e: Error) => {
+        const s = await d.c.sendRequest(TelemetryStatsRequest, {});
+        const segments = fs.readdirSync(path.join(d.home, 'telemetry', 'segments'));
+        throw new Error(`${e.message}: local store has ${await spansIn(d.c, 'local')}; stats ${JSON.stringify({ storeErrors: s.storeErrors, ingestError: s.ingestError, quarantined: s.quarantined })}; segments ${segments.join(' ')}`);
+      });
     assert.equal((await d.c.sendRequest(TelemetryStatsRequest, {})).ingestError, undefined, 'the problem clears once writes succeed');
     figure('state dir disk full', 'after space returns: OTLP / build / traces acknowledged = stored / same daemon', `200 / ${ok.status} / ${expected} = ${await spansIn(d.c, 'local')} / ${d.pid === pid ? 'yes' : 'no'}`);
   });
