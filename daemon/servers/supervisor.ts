@@ -59,11 +59,18 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     const range = deps.portRange ?? DEFAULT_PORT_RANGE;
+    // One allocation at a time: servers start in parallel, and two checks of the same free port
+    // before either is taken would hand it to both.
+    let allocating: Promise<unknown> = Promise.resolve();
     this.ports = {
-      allocate: async () => {
-        const port = await allocatePort(range, this.taken);
-        this.taken.add(port);
-        return port;
+      allocate: () => {
+        const next = allocating.then(async () => {
+          const port = await allocatePort(range, this.taken);
+          this.taken.add(port);
+          return port;
+        });
+        allocating = next.catch(() => undefined);
+        return next;
       },
       claim: (port) => this.taken.add(port),
       release: (port) => this.taken.delete(port),
@@ -165,20 +172,33 @@ export class Supervisor {
     return listRuns(path.join(this.deps.projectsDir, projectId, 'runs'), id, limit);
   }
 
-  /** Starts `specs` (and what they depend on, from `all`) in dependency order. */
+  /**
+   * Starts `specs` (and what they depend on, from `all`): each server as soon as the servers it
+   * depends on have started, so independent servers start side by side. A failed start stops only
+   * what depends on it; the first failure is thrown once every other start has ended.
+   */
   async start(specs: ServerSpec[], all: ServerSpec[], launch: (spec: ServerSpec) => Promise<Launch>): Promise<ServerInfo[]> {
     const order = dependencyOrder(specs, all);
+    const started = new Map<string, Promise<void>>();
     for (const spec of order) {
-      const server = this.servers.get(serverId(spec.projectId, spec.name)) ?? this.create(spec);
-      if (server.isLive) continue;
-      server.setStatus('building');
-      const from = await launch(spec).catch((err: unknown) => {
-        server.setStatus('crashed', `build failed: ${(err as Error).message}`);
-        throw err;
-      });
-      await server.start(from, spec);
+      const id = serverId(spec.projectId, spec.name);
+      const deps = spec.dependsOn.map((name) => started.get(serverId(spec.projectId, name))).filter((p) => p !== undefined);
+      started.set(id, Promise.all(deps).then(() => this.startOne(spec, launch)));
     }
+    const failed = (await Promise.allSettled(started.values())).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return order.map((s) => this.servers.get(serverId(s.projectId, s.name))!.info());
+  }
+
+  private async startOne(spec: ServerSpec, launch: (spec: ServerSpec) => Promise<Launch>): Promise<void> {
+    const server = this.servers.get(serverId(spec.projectId, spec.name)) ?? this.create(spec);
+    if (server.isLive) return;
+    server.setStatus('building');
+    const from = await launch(spec).catch((err: unknown) => {
+      server.setStatus('crashed', `build failed: ${(err as Error).message}`);
+      throw err;
+    });
+    await server.start(from, spec);
   }
 
   /** Stops `ids` and whatever depends on them, dependents first. */
@@ -188,7 +208,15 @@ export class Supervisor {
     const order = dependencyOrder(targets.map((t) => t.spec), [...this.servers.values()].map((s) => s.spec))
       .filter((spec) => wanted.has(serverId(spec.projectId, spec.name)))
       .reverse();
-    for (const spec of order) await this.servers.get(serverId(spec.projectId, spec.name))?.stop();
+    // Each server stops once the servers depending on it have stopped; the others side by side.
+    const stopped = new Map<string, Promise<void>>();
+    for (const spec of order) {
+      const dependents = order.filter((d) => d.projectId === spec.projectId && d.dependsOn.includes(spec.name));
+      const first = dependents.map((d) => stopped.get(serverId(d.projectId, d.name))).filter((p) => p !== undefined);
+      const server = this.servers.get(serverId(spec.projectId, spec.name));
+      stopped.set(serverId(spec.projectId, spec.name), Promise.all(first).then(() => server?.stop()));
+    }
+    await Promise.all(stopped.values());
     return targets.map((t) => t.info());
   }
 
