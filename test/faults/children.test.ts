@@ -36,12 +36,17 @@ describe('faults: servers that fork and exit, or ignore SIGTERM', function () {
       const x = await serverNamed(d.c, 'forker');
       return x.status === 'stopped' || x.status === 'crashed' ? x : undefined;
     }, 30_000);
-    const log = await orClosed(d.c, d.c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 50 }));
-    const pids = log.lines.map((l) => /forker: child \d pid (\d+)/.exec(l.text)?.[1]).filter((p): p is string => p !== undefined).map(Number);
+    // The status turns at the exit; the run's last lines and the note about its children follow.
+    const lines = await waitFor('the run\'s end note in the log', async () => {
+      const log = await orClosed(d.c, d.c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 50 }));
+      // The last line of a run, written after its output is drained: `── run <id> exited with code 0 ──`.
+      return log.lines.some((l) => /── run \S+ (exited with|killed by)/.test(l.text)) ? log.lines : undefined;
+    }, 15_000);
+    const pids = lines.map((l) => /forker: child \d pid (\d+)/.exec(l.text)?.[1]).filter((p): p is string => p !== undefined).map(Number);
     assert.equal(pids.length, 2, 'the log shows both children');
     await waitFor('the children to be gone', () => processesIn(path.join(d.home, 'projects')).length === 0 || undefined, 15_000)
       .catch(() => assert.fail(`children still run after the server exited: ${JSON.stringify(processesIn(path.join(d.home, 'projects')))}`));
-    const note = log.lines.concat((await orClosed(d.c, d.c.sendRequest(LogsGetRequest, { serverId: s.id, tail: 50 }))).lines).find((l) => /left \d+ process/.test(l.text));
+    const note = lines.find((l) => /left \d+ process/.test(l.text));
     figure('server forks children and exits', 'status / lastExit / children left', `${s.status} / code ${s.lastExit?.code} / 0 of ${pids.length}`);
     figure('server forks children and exits', 'what the log says', note?.text ?? '(no line)');
     assert.ok(note, 'the log says the run left processes behind and that they were stopped');
