@@ -17,6 +17,32 @@ import { seededRandom } from './seeded';
 
 const T0 = Date.now() - 3_600_000;
 
+/**
+ * Appends `n` spans to `file` a chunk at a time while running, as a server writes its JSONL. Paused
+ * while the daemon is down, so a fast ingest can never finish before the chosen kill point.
+ */
+function pacedSpanWriter(file: string, n: number, chunk = 500, everyMs = 50) {
+  let written = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    const count = Math.min(chunk, n - written);
+    fs.appendFileSync(file, mastraSpanText(written, count, T0));
+    written += count;
+    if (written >= n) pause();
+  };
+  const pause = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  return {
+    resume: () => {
+      if (!timer && written < n) timer = setInterval(tick, everyMs);
+    },
+    pause,
+    done: () => written >= n,
+  };
+}
+
 /** Distinct spans and physical rows of a ClickHouse database. */
 async function clickHouseRows(url: string, db: string): Promise<{ distinct: number; rows: number }> {
   const distinct = Number(await clickHouseQuery(url, `SELECT count() FROM (SELECT DISTINCT trace_id, span_id FROM ${db}.spans)`));
@@ -42,21 +68,24 @@ describe('faults: daemon SIGKILL during telemetry ingest', function () {
     useClickHouse(d.home, env.ch.url, 'ingestkill');
     try {
       await d.start();
-      fs.writeFileSync(observabilityFile(d.home, '1700000000000_spans.jsonl'), mastraSpanText(0, N, T0));
+      const writer = pacedSpanWriter(observabilityFile(d.home, '1700000000000_spans.jsonl'), N);
       let killedAt = 0;
       for (let round = 1; round <= 2; round++) {
         const target = Math.max(killedAt + 1, Math.round(N * rng.int(10, 45 * round) / 100));
+        writer.resume();
         const seen = await waitFor(`${target} spans in the local store`, async () => {
           const n = await spansIn(d.c, 'local');
           if (n >= N) throw new Error(`ingest finished before the kill point ${target}; lower it`);
           return n >= target ? n : undefined;
-        }, 120_000);
+        }, 120_000).finally(() => writer.pause());
         const inClickHouse = await spansIn(d.c, 'clickhouse');
         await d.kill();
         killedAt = seen;
         figure('daemon killed mid-ingest', `round ${round} kill point (local / ClickHouse spans)`, `${seen} / ${inClickHouse} of ${N}`);
         await d.start();
       }
+      writer.resume();
+      await waitFor('the writer to finish', () => writer.done(), 60_000);
       const t = Date.now();
       await bothStoresHold(d, N, 180_000);
       const s = await d.c.sendRequest(TelemetryStatsRequest, {});
