@@ -62,7 +62,10 @@ describe('hostile server output (real daemon, real server)', function () {
 
   before(async () => {
     d = await startLiveDaemon('rl-fz-logs-');
-    project = npmProject({}, { 'runlens.json': JSON.stringify({ servers: [{ name: 'noisy', start: 'node noisy.js' }] }), 'noisy.js': SCRIPT });
+    // Rotation off (a file limit above the output): the test compares what pages back with the
+    // live file's bytes, and a rotation would have punched the head of that file out.
+    const logs = { maxFileBytes: 1024 * 1024 * 1024 };
+    project = npmProject({}, { 'runlens.json': JSON.stringify({ servers: [{ name: 'noisy', start: 'node noisy.js', logs }] }), 'noisy.js': SCRIPT });
   });
   after(async () => {
     await orClosed(d.client, d.client.sendRequest(ServersStopRequest, { project })).catch(() => undefined);
