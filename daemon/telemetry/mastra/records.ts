@@ -1,8 +1,8 @@
 /**
  * Mastra's own telemetry shapes to normalized records: the span records its CloudExporter posts
  * and its observability JSONL holds (`traceId`, `spanId`, `parentSpanId`, `name`, `spanType`,
- * `attributes`, `metadata`, `startedAt`, `endedAt`, `input`, `output`, `error`, ISO dates), and
- * the looser log, metric and score events. Mastra's AI span types (`agent_run`,
+ * `attributes`, `metadata`, `entityType`/`entityId`/`entityName`, `tags`, `startedAt`, `endedAt`,
+ * `input`, `output`, `error`, ISO dates), and the looser log, metric and score events. Mastra's AI span types (`agent_run`,
  * `model_generation`, `tool_call`, `workflow_*`, …) are kept as `mastra.span_type`, and model,
  * provider and token usage are also exposed under the OpenTelemetry `gen_ai.*` names.
  */
@@ -47,6 +47,8 @@ function json(v: unknown): AttrValue {
   return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as AttrValue);
 }
 
+const ENTITY_FIELDS: [string, string][] = [['entityType', 'mastra.entity_type'], ['entityId', 'mastra.entity_id'], ['entityName', 'mastra.entity_name']];
+
 export function mastraSpan(d: Obj, origin: Origin): SpanRecord | string {
   const traceId = hexId(d.traceId, 16);
   const spanId = hexId(d.spanId, 8);
@@ -57,6 +59,9 @@ export function mastraSpan(d: Obj, origin: Origin): SpanRecord | string {
   if (isObj(d.attributes)) Object.assign(attrs, json(d.attributes) as Attributes);
   const spanType = typeof d.spanType === 'string' ? d.spanType : typeof d.type === 'string' ? d.type : undefined;
   if (spanType) attrs['mastra.span_type'] = spanType;
+  // What the span is about: a workflow (its id), a step, a tool, an agent (since @mastra/core 1.x).
+  for (const [field, key] of ENTITY_FIELDS) if (typeof d[field] === 'string' && d[field] !== '') attrs[key] = d[field];
+  if (Array.isArray(d.tags) && d.tags.length > 0) attrs['mastra.tags'] = json(d.tags);
   if (isObj(d.metadata)) attrs['mastra.metadata'] = json(d.metadata);
   if (d.input !== undefined && d.input !== null) attrs['mastra.input'] = asText(d.input);
   if (d.output !== undefined && d.output !== null) attrs['mastra.output'] = asText(d.output);
