@@ -9,15 +9,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
-import {
-  REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil, type CodeServer, type Workbench,
-} from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
-
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'otel-node');
+import { runCommand, screenshot, waitForStatusLabel, waitUntil, type CodeServer, type Workbench } from './codeServer';
+import { ExampleWorkspace } from './exampleWorkspace';
+import { runlensCli } from './failureLogs';
+import { panelFrame, pickOption, runCommandOverWebview, selectValue, setTheme } from './panelHelpers';
 
 function request(url: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,84 +26,13 @@ function request(url: string, body?: string): Promise<number> {
   });
 }
 
-/** The frame of a Runlens panel's webview, found by the root element its HTML carries. */
-async function panelFrame(page: Page, rootClass: string): Promise<Frame> {
-  return waitUntil(async () => {
-    for (const frame of page.frames()) {
-      const found = await frame.evaluate(`!!document.querySelector('.${rootClass}')`).catch(() => false);
-      if (found) return frame;
-    }
-    return undefined;
-  }, { timeoutMs: 30_000, what: `the ${rootClass} webview` });
-}
-
-/** Switches the colour theme through the palette, as a user would, and waits for the workbench to repaint. */
-async function setTheme(page: Page, theme: string): Promise<void> {
-  await runCommandOverWebview(page, 'Preferences: Color Theme');
-  // The palette's input is reused by the theme picker: wait until it is the picker's.
-  const input = page.locator('.quick-input-widget .quick-input-box input[placeholder*="Color Theme"]');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(theme);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: theme }).first().click({ timeout: 15_000 });
-  const light = /light/i.test(theme);
-  // A light theme paints the side bar light (and a dark one, dark).
-  const isLight = `(() => { const m = getComputedStyle(document.querySelector('.part.sidebar')).backgroundColor.match(/\\d+/g).map(Number);
-    return (m[0] * 299 + m[1] * 587 + m[2] * 114) / 1000 > 128; })()`;
-  try {
-    await waitUntil(async () => (await page.evaluate(isLight)) === light, { timeoutMs: 15_000, what: `the ${theme} theme` });
-  } finally {
-    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
-  }
-}
-
-/**
- * Runs a palette command while a webview fills the editor area: the harness's runCommand clicks the
- * editor part for focus, which the webview's iframe would take; the side bar's title gives focus instead.
- */
-async function runCommandOverWebview(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  // The side bar's title takes focus without doing anything; retry once if F1 went elsewhere.
-  for (let attempt = 0; ; attempt++) {
-    await page.locator('.part.sidebar .composite.title').first().click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
-    } catch (err) {
-      if (attempt >= 2) throw err;
-    }
-  }
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${title}$`) }) }).first();
-  await row.click({ timeout: 15_000 });
-  // A command that opens its own picker (Color Theme) keeps the widget open.
-  if (!title.startsWith('Preferences:')) await input.waitFor({ state: 'hidden', timeout: 15_000 });
-}
-
-/**
- * Picks an option of a `vscode-single-select` by its value. The list lives in the element's shadow
- * root; the value is set and `change` fired as the element itself does when an option is chosen.
- */
-async function pickOption(frame: Frame, label: string, value: string): Promise<void> {
-  const select = frame.locator(`vscode-single-select[aria-label="${label}"]`);
-  await select.waitFor({ state: 'attached', timeout: 30_000 });
-  await waitUntil(async () => (await select.evaluate((el, v) => [...el.querySelectorAll('vscode-option')].some((o) => o.getAttribute('value') === v), value)) || undefined,
-    { timeoutMs: 60_000, what: `the option '${value}' in '${label}'` });
-  await select.evaluate((el, v) => {
-    (el as HTMLElement & { value: string }).value = v;
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, value);
-}
-
-const selectValue = (frame: Frame, label: string) =>
-  frame.locator(`vscode-single-select[aria-label="${label}"]`).evaluate((el) => (el as HTMLElement & { value: string }).value);
-
 function runlensLog(server: CodeServer): string {
   return server.logs.files().filter((f) => /Runlens/.test(f.file)).map((f) => f.text).join('\n');
 }
 
 describe('traces and metrics panels in code-server', function () {
   this.timeout(300_000);
+  let ex: ExampleWorkspace;
   let workspace: string;
   let home: string;
   let server: CodeServer | undefined;
@@ -115,25 +40,19 @@ describe('traces and metrics panels in code-server', function () {
   let port = 0;
 
   before(async function () {
-    workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-e2e-panels-')));
-    fs.cpSync(EXAMPLE, workspace, { recursive: true, filter: (src) => !/[\\/](node_modules|dist)$/.test(src) });
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-e2e-home-'));
-    server = await startCodeServer({ workspace, runlensHome: home, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-    workbench = await openWorkbench(server.url, workspace);
+    ex = new ExampleWorkspace('otel-node', 'panels');
+    ({ workspace, home } = ex);
+    workbench = await ex.open({ 'workbench.colorTheme': 'Default Dark Modern' });
+    server = ex.server;
   });
 
   afterEach(function () {
-    printLogsIfFailed(this, { server, home });
+    ex.printLogsIfFailed(this);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
-    // The state dir holds a build with its node_modules: leave nothing behind.
-    for (const dir of [workspace, home]) fs.rmSync(dir, { recursive: true, force: true });
+    await ex?.close();
   });
 
   it('builds and starts the OTel example, which serves requests', async () => {

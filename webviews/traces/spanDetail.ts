@@ -1,6 +1,6 @@
 /**
  * The detail pane of the selected span: what it is and how long it took, its source link, the Mastra
- * AI fields (span type, model, provider, tokens, cost, tool, input and output previews), attributes,
+ * AI fields (span type, entity, model, provider, tokens, cost, tool, input and output previews), attributes,
  * events (exceptions with their stack traces), links and resource.
  */
 import type { Attributes, AttrValue, SpanRecord } from '../../shared/telemetry/model';
@@ -13,6 +13,9 @@ const STATUS = ['unset', 'ok', 'error'];
 /** Mastra and gen_ai fields shown in their own section, with friendly labels. */
 const AI_FIELDS: [string, string][] = [
   ['mastra.span_type', 'Type'],
+  ['mastra.entity_type', 'Entity'],
+  ['mastra.entity_id', 'Entity id'],
+  ['mastra.entity_name', 'Entity name'],
   ['gen_ai.request.model', 'Model'],
   ['gen_ai.system', 'Provider'],
   ['gen_ai.usage.input_tokens', 'Tokens in'],
@@ -45,7 +48,9 @@ function preview(v: AttrValue): HTMLElement {
 
 function aiSection(span: SpanRecord): HTMLElement | undefined {
   const a = span.attributes;
-  const rows = AI_FIELDS.filter(([k]) => a[k] !== undefined).map(([k, label]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, valueText(a[k]))));
+  // Mastra names most entities by their id: a name equal to the id says nothing new.
+  const same = a['mastra.entity_name'] === a['mastra.entity_id'];
+  const rows = AI_FIELDS.filter(([k]) => a[k] !== undefined && !(same && k === 'mastra.entity_name')).map(([k, label]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, valueText(a[k]))));
   const previews = PREVIEW_FIELDS.filter(([k]) => a[k] !== undefined).map(([k, label]) => h('div', { class: 'preview-block' }, h('div', { class: 'preview-title' }, label), preview(a[k])));
   if (rows.length === 0 && previews.length === 0) return undefined;
   return section('AI', h('div', {}, h('table', { class: 'kv' }, h('tbody', {}, ...rows)), ...previews));

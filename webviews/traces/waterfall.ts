@@ -180,7 +180,10 @@ export class Waterfall {
       row.name.textContent = node.span.name;
       row.name.title = node.span.name;
       (row.name.parentElement as HTMLElement).style.paddingLeft = `${4 + node.depth * 14}px`;
+      const mastraType = node.span.attributes['mastra.span_type'];
       row.flags.replaceChildren(
+        // Mastra's own span kind (workflow_run, workflow_step, tool_call, agent_run, …).
+        ...(typeof mastraType === 'string' ? [h('span', { class: 'wf-type', title: 'Mastra span type' }, mastraType)] : []),
         ...(node.error ? [icon('error', 'error')] : []),
         ...(node.hasSource ? [h('button', { class: 'wf-source codicon codicon-go-to-file', title: 'Open source (Enter)', 'aria-label': 'Open source', tabindex: -1 })] : []),
       );
