@@ -46,6 +46,8 @@ function samePosition(a: Checkpoint, b: Checkpoint): boolean {
   return a.segment === b.segment && a.offset === b.offset;
 }
 
+const IDLE_POLL_MS = 10_000;
+
 export class Feeder {
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -89,7 +91,9 @@ export class Feeder {
         if (this.failures > 0) log.info(`telemetry store ${store.backend} is accepting data again`);
         this.failures = 0;
         this.lastError = undefined;
-        if (!moved) await this.sleep(1000);
+        // Appends wake the feeder at once; the poll is only a safety net, and at one a second it
+        // was a tenth of an idle daemon's CPU (a message to the store's worker and a segment listing).
+        if (!moved) await this.sleep(IDLE_POLL_MS);
         // The local store answers without real I/O; yield so a backlog does not starve sockets and timers.
         else await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
@@ -169,7 +173,7 @@ export class Feeder {
 export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: number): Loaded {
   const chunk = readSegments(segmentsDir, from, maxBytes);
   const spanLines: SegmentLine[] = [];
-  const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines };
+  const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines, from };
   const bad: QuarantineEntry[] = [];
   for (const line of chunk.lines) {
     const rec = parseSegmentLine(line.text);

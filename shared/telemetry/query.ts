@@ -184,6 +184,12 @@ export interface InsertBatch {
    * ClickHouse sends the text as it is instead of serializing the record again.
    */
   spanLines?: SegmentLine[];
+  /**
+   * Where in the segments the batch starts, when it came from them. A retry of a failed insert
+   * starts at the same place (and may read further), so ClickHouse keys the summaries it writes
+   * per batch by it and a retry replaces them instead of counting twice.
+   */
+  from?: Checkpoint;
 }
 
 /** A line of a JSONL segment: its text (without the newline), segment number, byte offset and length. */

@@ -6,7 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { TelemetryStatsRequest } from '../../shared/protocol';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { ListTracesRequest, ServerStatsRequest, TelemetryStatsRequest } from '../../shared/protocol';
 import { waitFor } from '../integration/helpers';
 import { mastraSpanText, observabilityFile, spansIn, useClickHouse } from '../integration/telemetry/mastraLines';
 import { clickHouseForSuite, clickHouseQuery, type InsertFault } from './clickhouseProxy';
@@ -14,6 +15,21 @@ import { figure } from './figures';
 import { DaemonUnderTest } from './harness';
 
 const T0 = Date.now() - 3_600_000;
+
+/**
+ * The slowest traces (id, spans, errors, duration) and the request count as one store answers:
+ * ClickHouse keeps per-batch trace and request summaries, which a retried batch must replace,
+ * not add to, so its answers must equal the local store's.
+ */
+async function answers(c: MessageConnection, backend: 'local' | 'clickhouse'): Promise<{ traces: string[]; requests: number }> {
+  const page = await c.sendRequest(ListTracesRequest, { backend, sort: 'duration', limit: 500 });
+  const server = page.items[0]?.serverId ?? page.items[0]?.services[0] ?? '';
+  const stats = await c.sendRequest(ServerStatsRequest, { backend, serverId: server, fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000 });
+  return {
+    traces: page.items.map((t) => `${t.traceId} ${t.spanCount} ${t.errorCount} ${t.durationMs}`),
+    requests: stats.points.reduce((a, p) => a + p.requests, 0),
+  };
+}
 
 describe('faults: ClickHouse down, restarted and failing during ingest', function () {
   this.timeout(180_000);
@@ -75,6 +91,9 @@ describe('faults: ClickHouse down, restarted and failing during ingest', functio
         const distinct = Number(await clickHouseQuery(env.ch.url, `SELECT count() FROM (SELECT DISTINCT trace_id, span_id FROM ${db}.spans)`));
         const rows = Number(await clickHouseQuery(env.ch.url, `SELECT count() FROM ${db}.spans`));
         assert.equal(distinct, N);
+        const ch = await answers(d.c, 'clickhouse');
+        assert.deepEqual(ch, await answers(d.c, 'local'));
+        assert.equal(ch.requests, N / 10, 'one request per trace');
         const injected = fault === 'refuse' ? env.proxy.counts.refused - before.refused : env.proxy.counts.failedAfterCommit - before.failedAfterCommit;
         figure(`ClickHouse insert errors (${fault})`, 'errors injected / error reported', `${injected} / ${reported ? reported.slice(0, 100) : 'none seen between polls'}`);
         figure(`ClickHouse insert errors (${fault})`, 'spans written / local / ClickHouse distinct (physical rows)', `${N} / ${N} / ${distinct} (${rows})`);

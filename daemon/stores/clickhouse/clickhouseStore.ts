@@ -5,11 +5,12 @@
  * small file per ClickHouse target written after the batch is in: a crash in between replays the
  * batch, which the ReplacingMergeTree keys and the grouping queries absorb.
  */
+import { isAscii } from 'node:buffer';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { LogRecord, MetricPoint, ScoreRecord, SpanRecord } from '../../../shared/telemetry/model';
+import type { LogRecord, MetricPoint, ScoreRecord } from '../../../shared/telemetry/model';
 import { LOG_LEVELS } from '../../../shared/telemetry/model';
 import type {
   Checkpoint, GetTraceParams, GetTraceResult, InsertBatch, ListScoresParams, ListTracesParams, ListMetricsParams, MetricInfo, MetricSeriesParams,
@@ -23,6 +24,7 @@ import { pointValue } from '../local/insert';
 import { MastraSpanTable } from './mastraTable';
 import * as q from './queries';
 import { int, migrate } from './schema';
+import { batchKey, insertSpans } from './spanIngest';
 
 export interface ClickHouseStoreOptions extends ClickHouseSettings {
   /** Directory for the checkpoint file (the daemon's `telemetry/`). */
@@ -31,6 +33,8 @@ export interface ClickHouseStoreOptions extends ClickHouseSettings {
 }
 
 const MASTRA_IMPORT_EVERY_MS = 10_000;
+/** Largest response buffer kept between queries. */
+const KEEP_SCRATCH = 16 * 1024 * 1024;
 
 export class ClickHouseStore implements TelemetryStore {
   readonly backend = 'clickhouse' as const;
@@ -41,6 +45,8 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly mastra: MastraSpanTable;
   private readonly mastraTimer: NodeJS.Timeout;
   private importing = false;
+  private queue: Promise<void> = Promise.resolve();
+  private scratch = Buffer.alloc(0);
 
   constructor(private readonly opts: ClickHouseStoreOptions) {
     const common = { url: opts.url, username: opts.user ?? 'default', password: opts.password ?? '', request_timeout: 30_000 };
@@ -50,7 +56,7 @@ export class ClickHouseStore implements TelemetryStore {
     this.checkpointFile = path.join(opts.stateDir, `clickhouse-${target}.checkpoint.json`);
     this.mastra = new MastraSpanTable({
       rows: (q) => this.rows(q),
-      insertSpans: (spans) => this.insertRows('spans', spans.map((s) => spanRow(s, undefined))),
+      insertSpans: (spans) => this.serially(() => insertSpans(this, spans, undefined, batchKey(spans, undefined, { segment: 0, offset: 0 }))),
       stateFile: path.join(opts.stateDir, `clickhouse-${target}.mastra-spans.json`),
       log: opts.log,
     });
@@ -81,10 +87,20 @@ export class ClickHouseStore implements TelemetryStore {
     return this.ready;
   }
 
+  /**
+   * Runs inserts one at a time (the feeder's and the Mastra import's): a batch decides which of
+   * its traces are new by looking at what earlier batches wrote (spanIngest.ts).
+   */
+  private serially<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
   async insert(batch: InsertBatch, checkpoint: Checkpoint): Promise<void> {
     await this.ensureSchema();
-    const lines = batch.spanLines?.length === batch.spans.length ? batch.spanLines : undefined;
-    await this.insertRows('spans', batch.spans.map((s, i) => spanRow(s, lines?.[i]?.text)));
+    const lines = batch.spanLines?.length === batch.spans.length ? batch.spanLines.map((l) => l.text) : undefined;
+    await this.serially(() => insertSpans(this, batch.spans, lines, batchKey(batch.spans, batch.from, checkpoint)));
     await this.insertRows('logs', batch.logs.map(logRow));
     await this.insertRows('metrics', batch.metrics.map(metricRow));
     await this.insertRows('scores', batch.scores.map(scoreRow));
@@ -93,7 +109,7 @@ export class ClickHouseStore implements TelemetryStore {
     fs.renameSync(tmp, this.checkpointFile);
   }
 
-  private async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+  async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
     await this.client.insert({ table, values: rows, format: 'JSONEachRow' });
   }
@@ -114,15 +130,37 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   /**
-   * Runs a query returning one String column and gives its values. TabSeparatedRaw sends them
-   * unescaped, one per line, which suits JSON records (serialized JSON has no raw tab or newline)
-   * and spares parsing every record twice, once as JSONEachRow and once as itself.
+   * Runs a query returning one String column of JSON values, one per row (TabSeparatedRaw sends
+   * them unescaped; serialized JSON has no raw newline), and parses each. The body is gathered in
+   * a buffer kept between calls and each line decoded on its own: the client's text() (decoded
+   * chunk by chunk into one large string, then split) cost more than the parsing for the 3 MB of a
+   * 10,000-span trace, and fresh large buffers and strings pay page faults on every call here.
    */
-  async lines(query: string): Promise<string[]> {
+  async jsonLines<T>(query: string): Promise<T[]> {
     await this.ensureSchema();
-    const rs = await this.client.query({ query, format: 'TabSeparatedRaw' });
-    const text = await rs.text();
-    return text.length === 0 ? [] : text.slice(0, text.endsWith('\n') ? -1 : undefined).split('\n');
+    const { stream } = await this.client.exec({ query: `${query} FORMAT TabSeparatedRaw` });
+    let n = 0;
+    for await (const chunk of stream) {
+      const c = chunk as Buffer;
+      if (n + c.length > this.scratch.length) {
+        const grown = Buffer.allocUnsafe(Math.max(n + c.length, this.scratch.length * 2));
+        this.scratch.copy(grown, 0, 0, n);
+        this.scratch = grown;
+      }
+      n += c.copy(this.scratch, n);
+    }
+    const body = this.scratch.subarray(0, n);
+    if (this.scratch.length > KEEP_SCRATCH) this.scratch = Buffer.alloc(0);
+    // ASCII decoded as Latin-1 is a plain copy.
+    const enc = isAscii(body) ? 'latin1' : 'utf8';
+    const out: T[] = [];
+    for (let a = 0; a < n; ) {
+      let b = body.indexOf(0x0a, a);
+      if (b < 0) b = n;
+      if (b > a) out.push(JSON.parse(body.toString(enc, a, b)) as T);
+      a = b + 1;
+    }
+    return out;
   }
 
   listTraces(p: ListTracesParams): Promise<Page<TraceSummary>> {
@@ -169,8 +207,9 @@ export class ClickHouseStore implements TelemetryStore {
     const [old] = await this.rows<{ n: string }>(`SELECT count() AS n FROM (SELECT trace_id, span_id FROM spans WHERE start_ns < ${cutoff} GROUP BY trace_id, span_id)`);
     const removed = Number(old?.n ?? 0);
     if (removed > 0) {
-      for (const [t, c] of [['spans', 'start_ns'], ['requests', 'start_ns'], ['trace_rollup', 'first_start']]) {
-        await this.client.command({ query: `ALTER TABLE ${t} DELETE WHERE ${c} < ${cutoff}` });
+      const minute = int((BigInt(cutoff) / 60_000_000_000n).toString());
+      for (const [t, c] of [['spans', 'start_ns'], ['trace_pieces', 'st'], ['counted_requests', 'start_ns'], ['req_minute', 'minute']]) {
+        await this.client.command({ query: `ALTER TABLE ${t} DELETE WHERE ${c} < ${c === 'minute' ? minute : cutoff}` });
       }
     }
     for (const t of ['logs', 'metrics', 'scores']) {
@@ -189,16 +228,6 @@ export class ClickHouseStore implements TelemetryStore {
 
 export async function openClickHouseStore(settings: ClickHouseSettings, log: Logger, stateDir: string): Promise<ClickHouseStore> {
   return new ClickHouseStore({ ...settings, stateDir, log });
-}
-
-/** `line`: the span's segment line, stored as the record as it is rather than serialized again. */
-function spanRow(s: SpanRecord, line: string | undefined): Record<string, unknown> {
-  return {
-    trace_id: s.traceId, span_id: s.spanId, parent_span_id: s.parentSpanId ?? '', name: s.name, kind: s.kind,
-    status: s.status, start_ns: s.startTimeUnixNano, end_ns: s.endTimeUnixNano ?? '0', has_end: s.endTimeUnixNano ? 1 : 0,
-    service: s.service ?? '', server_id: s.serverId ?? '', run_id: s.runId ?? '', attributes: JSON.stringify(s.attributes),
-    rec: line ?? JSON.stringify(s),
-  };
 }
 
 function logRow(l: LogRecord): Record<string, unknown> {

@@ -74,6 +74,45 @@ const MIGRATIONS: string[][] = [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS requests_mv TO requests AS ${REQUESTS_SELECT}`,
     `INSERT INTO requests ${REQUESTS_SELECT}`,
   ],
+  // The rollups of migration 2 still had to be grouped by trace (or by request span) at query
+  // time: 150-350 ms here for an hour of 1 M spans. The store now writes summaries per batch
+  // (spanIngest.ts) that queries read mostly as they are; existing spans are summarized once.
+  [
+    'DROP TABLE IF EXISTS trace_rollup_mv',
+    'DROP TABLE IF EXISTS requests_mv',
+    'DROP TABLE IF EXISTS trace_rollup',
+    'DROP TABLE IF EXISTS requests',
+    `CREATE TABLE IF NOT EXISTS trace_pieces (
+      trace_id String, batch String, ver UInt64, cont UInt8, st UInt64, en UInt64, dur UInt64,
+      root String, root_span String, first_name String, n_spans UInt64, n_errors UInt64,
+      services Array(String), servers Array(String)
+    ) ENGINE = ReplacingMergeTree(ver)
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(st, 1000000000)))
+    ORDER BY (trace_id, batch)`,
+    `CREATE TABLE IF NOT EXISTS req_minute (
+      server_key String, minute UInt32, batch String, ver UInt64, requests UInt64, errors UInt64, hist String
+    ) ENGINE = ReplacingMergeTree(ver)
+    PARTITION BY intDiv(minute, 1440)
+    ORDER BY (server_key, minute, batch)`,
+    `CREATE TABLE IF NOT EXISTS counted_requests (trace_id String, span_id String, batch String, start_ns UInt64)
+    ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMMDD(toDateTime(intDiv(start_ns, 1000000000)))
+    ORDER BY (trace_id, span_id, batch)`,
+    `INSERT INTO trace_pieces SELECT trace_id, 'migrated', 0, 0, min(start_ns) AS p_st, max(if(has_end = 1, end_ns, start_ns)) AS p_en, p_en - p_st,
+      anyIf(name, parent_span_id = ''), anyIf(span_id, parent_span_id = ''), argMin(name, start_ns), uniqExact(span_id),
+      uniqExactIf(span_id, status = 2), groupUniqArrayIf(service, service != ''), groupUniqArrayIf(server_id, server_id != '')
+    FROM spans GROUP BY trace_id`,
+    `INSERT INTO counted_requests SELECT trace_id, span_id, 'migrated', min(start_ns) FROM spans
+    WHERE has_end = 1 AND (kind = 2 OR parent_span_id = '') GROUP BY trace_id, span_id`,
+    // The same log-scale buckets as stores/latency.ts.
+    `INSERT INTO req_minute SELECT k, m, 'migrated', 0, sum(n), sum(errs), arrayStringConcat(groupArray(concat(toString(b), ':', toString(n))), ',')
+    FROM (SELECT k, m, if(d <= 1000, 0, toInt32(ceil(log(d / 1000) / log(1.08)))) AS b, count() AS n, countIf(e = 2) AS errs
+      FROM (SELECT any(if(server_id != '', server_id, service)) AS k, toUInt32(intDiv(min(start_ns), 60000000000)) AS m,
+          max(if(end_ns > start_ns, end_ns - start_ns, 0)) AS d, max(status) AS e
+        FROM spans WHERE has_end = 1 AND (kind = 2 OR parent_span_id = '') GROUP BY trace_id, span_id)
+      GROUP BY k, m, b)
+    GROUP BY k, m`,
+  ],
 ];
 
 export const CLICKHOUSE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -28,7 +28,7 @@ export function minuteOf(ns: string): number {
   return ns.length <= 9 ? 0 : Math.floor(Number(ns.slice(0, ns.length - 9)) / 60);
 }
 
-interface Cell {
+export interface Cell {
   server: string;
   minute: number;
   requests: number;
@@ -51,6 +51,11 @@ export class Rollup {
     // far below the microsecond resolution of the buckets.
     const b = latencyBucket(Number(s.endTimeUnixNano!) - Number(s.startTimeUnixNano));
     c.hist.set(b, (c.hist.get(b) ?? 0) + 1);
+  }
+
+  /** The cells added since the last flush. */
+  pending(): IterableIterator<Cell> {
+    return this.cells.values();
   }
 
   flush(db: Database): void {
@@ -87,6 +92,6 @@ export function parseHist(text: string): Map<number, number> {
   return out;
 }
 
-function formatHist(h: Map<number, number>): string {
+export function formatHist(h: Map<number, number>): string {
   return [...h].map(([b, n]) => `${b}:${n}`).join(',');
 }
