@@ -51,7 +51,7 @@ export function normalizeTraces(body: Obj, runs: RunRegistry): Normalized {
     let info = resources.get(resource);
     if (!info) {
       const attributes = keyValues(resource.attributes);
-      resources.set(resource, (info = { attributes, origin: runs.resolve(attributes) }));
+      resources.set(resource, (info = { attributes, origin: compact(runs.resolve(attributes)) }));
     }
     const span = isObj(item) ? toSpan(item, info, scope) : 'span is not an object';
     if (typeof span === 'string') out.reject(span);
@@ -75,28 +75,30 @@ function toSpan(s: Obj, resource: ResourceInfo, scope: Obj): SpanRecord | string
   const status = isObj(s.status) ? s.status : {};
   const parent = hexId(s.parentSpanId, 8);
   const end = nanos(s.endTimeUnixNano);
-  return compact<SpanRecord>({
-    t: 'span',
-    traceId,
-    spanId,
-    parentSpanId: parent,
-    name: typeof s.name === 'string' ? s.name : '',
-    kind: clampEnum(enumValue(s.kind, KINDS), 5) as SpanKind,
-    status: clampEnum(enumValue(status.code, STATUS), 2) as StatusCode,
-    statusMessage: typeof status.message === 'string' && status.message ? status.message : undefined,
-    startTimeUnixNano: start,
-    endTimeUnixNano: end && end !== '0' ? end : undefined,
-    attributes: keyValues(s.attributes),
-    events: arr(s.events).filter(isObj).map((e) => ({ name: String(e.name ?? ''), timeUnixNano: nanos(e.timeUnixNano) ?? start, attributes: keyValues(e.attributes) })),
-    links: arr(s.links).filter(isObj).flatMap((l) => {
-      const t = hexId(l.traceId, 16);
-      const sp = hexId(l.spanId, 8);
-      return t && sp ? [{ traceId: t, spanId: sp, attributes: keyValues(l.attributes) }] : [];
-    }),
-    resource: resource.attributes,
-    scope: typeof scope.name === 'string' ? scope.name : undefined,
-    ...resource.origin,
+  // Built with only the fields that have values (no copy through `compact`); empty event and
+  // link lists are left out, as the record model allows. Each span is serialized into a segment
+  // next, and every key costs there.
+  const span: SpanRecord = {
+    t: 'span', traceId, spanId, name: typeof s.name === 'string' ? s.name : '',
+    kind: clampEnum(enumValue(s.kind, KINDS), 5) as SpanKind, status: clampEnum(enumValue(status.code, STATUS), 2) as StatusCode,
+    startTimeUnixNano: start, attributes: keyValues(s.attributes),
+  };
+  if (parent) span.parentSpanId = parent;
+  if (typeof status.message === 'string' && status.message) span.statusMessage = status.message;
+  if (end && end !== '0') span.endTimeUnixNano = end;
+  const events = arr(s.events);
+  if (events.length > 0) {
+    span.events = events.filter(isObj).map((e) => ({ name: String(e.name ?? ''), timeUnixNano: nanos(e.timeUnixNano) ?? start, attributes: keyValues(e.attributes) }));
+  }
+  const links = arr(s.links).filter(isObj).flatMap((l) => {
+    const t = hexId(l.traceId, 16);
+    const sp = hexId(l.spanId, 8);
+    return t && sp ? [{ traceId: t, spanId: sp, attributes: keyValues(l.attributes) }] : [];
   });
+  if (links.length > 0) span.links = links;
+  span.resource = resource.attributes;
+  if (typeof scope.name === 'string') span.scope = scope.name;
+  return Object.assign(span, resource.origin);
 }
 
 function clampEnum(v: number | undefined, max: number): number {

@@ -17,11 +17,21 @@ export function arr(v: unknown): unknown[] {
 
 /** An OTLP id: hex text in any case (JSON) or raw bytes (protobuf); undefined when empty or malformed. */
 export function hexId(v: unknown, bytes: 8 | 16): string | undefined {
-  let hex: string | undefined;
-  if (typeof v === 'string') hex = v.toLowerCase();
-  else if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  if (!hex || hex.length !== bytes * 2 || !/^[0-9a-f]+$/.test(hex) || /^0+$/.test(hex)) return undefined;
+  if (v instanceof Uint8Array) {
+    // Bytes always make valid hex: only the length and the all-zero id need checking (three ids
+    // per span; the regular expressions below were a visible part of the receiver's time).
+    if (v.byteLength !== bytes || isZero(v)) return undefined;
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  }
+  if (typeof v !== 'string') return undefined;
+  const hex = v.toLowerCase();
+  if (hex.length !== bytes * 2 || !/^[0-9a-f]+$/.test(hex) || /^0+$/.test(hex)) return undefined;
   return hex;
+}
+
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /**
