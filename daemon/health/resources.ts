@@ -35,47 +35,97 @@ export function descendants(root: number, tree: Map<number, number[]>): number[]
   return out;
 }
 
+/** How often the children of every thread are read; the main thread's are read every round. */
+const ALL_THREADS_EVERY_MS = 30_000;
+
 /**
- * Children of one process from `/proc/<pid>/task/<tid>/children` (one file per thread: any thread
- * may fork). Costs a few reads per process of the tree, where scanning all of /proc costs one per
- * process on the machine, every interval; undefined where the kernel has no such files.
+ * CPU and memory of process trees, sampled round after round. Children are read from
+ * `/proc/<pid>/task/<tid>/children`, which costs a few reads per process of the tree where
+ * scanning all of /proc costs one per process on the machine. Any thread may fork, but Node forks
+ * from its main thread; reading every thread's file (and listing the threads) each round was most
+ * of an idle round's cost, so the other threads are read twice a minute. A child forked from a
+ * worker thread is then counted up to half a minute late.
  */
-function childrenOf(pid: number): number[] | undefined {
-  let tasks: string[];
+export class TreeSampler {
+  private allThreadsReadAt = -Infinity;
+  /** Children forked by threads other than the main one, from the last round that read them all. */
+  private fromOtherThreads = new Map<number, number[]>();
+
+  /** `maxAgeMs`: see `sampleTrees`. */
+  constructor(private readonly maxAgeMs = 15_000, private readonly now: () => number = Date.now) {}
+
+  async sample(roots: number[]): Promise<Map<number, TreeUsage>> {
+    const allThreads = this.now() - this.allThreadsReadAt >= ALL_THREADS_EVERY_MS;
+    if (allThreads) {
+      this.allThreadsReadAt = this.now();
+      this.fromOtherThreads = new Map();
+    }
+    // Exited pids among the remembered children are dropped by the sampling itself.
+    return usageOf(this.treesOf(roots, allThreads), this.maxAgeMs);
+  }
+
+  private treesOf(roots: number[], allThreads: boolean): Map<number, number[]> {
+    const trees = new Map<number, number[]>();
+    for (const root of roots) {
+      const out = [root];
+      const seen = new Set(out);
+      for (let i = 0; i < out.length; i++) {
+        const children = this.childrenOf(out[i]!, allThreads);
+        if (children === undefined) {
+          const all = childrenByParent();
+          return new Map(roots.map((r) => [r, descendants(r, all)]));
+        }
+        for (const c of children) {
+          if (seen.has(c)) continue;
+          seen.add(c);
+          out.push(c);
+        }
+      }
+      trees.set(root, out);
+    }
+    return trees;
+  }
+
+  /** Children of one process; undefined where the kernel has no `children` files. */
+  private childrenOf(pid: number, allThreads: boolean): number[] | undefined {
+    const main = readChildren(pid, String(pid));
+    if (main === 'gone') return [];
+    if (main === 'unsupported') return undefined;
+    if (!allThreads) return main.concat(this.fromOtherThreads.get(pid) ?? []);
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      // Exited while we looked.
+    }
+    const others: number[] = [];
+    for (const tid of tids) {
+      if (tid === String(pid)) continue;
+      const list = readChildren(pid, tid);
+      if (Array.isArray(list)) others.push(...list);
+    }
+    if (others.length) this.fromOtherThreads.set(pid, others);
+    return main.concat(others);
+  }
+}
+
+function readChildren(pid: number, tid: string): number[] | 'gone' | 'unsupported' {
+  let text: string;
   try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
+    text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+  } catch (err) {
+    // The thread ended, or the process did; a missing file of a live process means no support.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || tid !== String(pid)) return 'gone';
+    return fs.existsSync(`/proc/${pid}`) ? 'unsupported' : 'gone';
   }
   const out: number[] = [];
-  for (const tid of tasks) {
-    let text: string;
-    try {
-      text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tid === String(pid)) return undefined;
-      continue; // The thread ended while we looked.
-    }
-    for (const child of text.split(' ')) if (child.trim()) out.push(Number(child));
-  }
+  for (const child of text.split(' ')) if (child.trim()) out.push(Number(child));
   return out;
 }
 
-function treesOf(roots: number[]): Map<number, number[]> {
-  const trees = new Map<number, number[]>();
-  for (const root of roots) {
-    const out = [root];
-    for (let i = 0; i < out.length; i++) {
-      const children = childrenOf(out[i]!);
-      if (children === undefined) {
-        const all = childrenByParent();
-        return new Map(roots.map((r) => [r, descendants(r, all)]));
-      }
-      out.push(...children);
-    }
-    trees.set(root, out);
-  }
-  return trees;
+/** Usage of each root's tree, sampled once; see `TreeSampler` for rounds. */
+export function sampleTrees(roots: number[], maxAgeMs = 15_000): Promise<Map<number, TreeUsage>> {
+  return new TreeSampler(maxAgeMs).sample(roots);
 }
 
 /**
@@ -83,10 +133,9 @@ function treesOf(roots: number[]): Map<number, number[]> {
  * between samples (CPU is a delta) until the entry is `maxAgeMs` old, so pass a little more than
  * the sampling interval: the files of exited processes are then closed soon after.
  */
-export async function sampleTrees(roots: number[], maxAgeMs = 15_000): Promise<Map<number, TreeUsage>> {
+async function usageOf(trees: Map<number, number[]>, maxAgeMs: number): Promise<Map<number, TreeUsage>> {
   const result = new Map<number, TreeUsage>();
-  if (roots.length === 0) return result;
-  const trees = treesOf(roots);
+  if (trees.size === 0) return result;
   const all = [...new Set([...trees.values()].flat())];
   let stats: Record<string, pidusage.Status | undefined>;
   try {

@@ -15,7 +15,7 @@ export interface TailerEvents {
 
 const BLOCK = 256 * 1024;
 /** Safety-net poll: slow when inotify events arrive, quick where the filesystem has none. */
-const POLL_MS_WATCHED = 2000;
+const POLL_MS_WATCHED = 5000;
 const POLL_MS_UNWATCHED = 250;
 
 export class FileTailer {

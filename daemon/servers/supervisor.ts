@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { HealthDidChangeParams } from '../../shared/protocol/health';
 import type { RunInfo, ServerInfo } from '../../shared/protocol/servers';
 import { HealthMonitor } from '../health/healthMonitor';
-import { sampleTrees, type TreeUsage } from '../health/resources';
+import { TreeSampler, type TreeUsage } from '../health/resources';
 import type { Logger } from '../log';
 import type { LineSink } from '../logs/serverLog';
 import { ManagedServer, type PortBook } from './managedServer';
@@ -53,7 +53,9 @@ export class Supervisor {
   private readonly saveTimer: NodeJS.Timeout;
   private readonly sampleTimer: NodeJS.Timeout;
   private readonly sampleIntervalMs: number;
+  private readonly sampler: TreeSampler;
   private lastSaved = '';
+  private lastMoved = { key: '', at: 0 };
   private readonly healthListeners = new Set<HealthListener>();
   readonly health: HealthMonitor;
 
@@ -85,9 +87,10 @@ export class Supervisor {
     });
     // Log offsets move without state changes; save them so a new daemon resumes close to the end.
     // Only read offsets move between changes: a crash loses nothing the kernel has, so no fsync each second.
-    this.saveTimer = setInterval(() => this.save(false), SAVE_OFFSETS_MS);
+    this.saveTimer = setInterval(() => this.saveMoved(), SAVE_OFFSETS_MS);
     this.saveTimer.unref();
     this.sampleIntervalMs = deps.resourceIntervalMs ?? 5_000;
+    this.sampler = new TreeSampler(2.5 * this.sampleIntervalMs);
     this.sampleTimer = setInterval(() => void this.sample(), this.sampleIntervalMs);
     this.sampleTimer.unref();
   }
@@ -101,7 +104,7 @@ export class Supervisor {
   async sample(): Promise<void> {
     const live = [...this.servers.values()].filter((s) => s.pid !== undefined);
     if (live.length === 0) return;
-    const usage = await sampleTrees(live.map((s) => s.pid!), 2.5 * this.sampleIntervalMs).catch(() => new Map<number, TreeUsage>());
+    const usage = await this.sampler.sample(live.map((s) => s.pid!)).catch(() => new Map<number, TreeUsage>());
     const at = Date.now();
     const samples: UsageSample[] = [];
     for (const server of live) {
@@ -249,6 +252,23 @@ export class Supervisor {
     const info = server.info();
     for (const l of this.listeners) l(info);
     this.emitHealth(server, undefined);
+  }
+
+  /**
+   * The timer's save. Building and comparing the whole state text each second was a tenth of an
+   * idle daemon's CPU, so it is skipped while no server's pid or log offsets moved; a full compare
+   * still runs every half minute in case something else changed without saving.
+   */
+  private saveMoved(): void {
+    let key = '';
+    for (const s of this.servers.values()) {
+      const o = s.log.offsets();
+      key += `${s.pid ?? '-'}:${o ? o.stdout + o.stderr : '-'} `;
+    }
+    const now = Date.now();
+    if (key === this.lastMoved.key && now - this.lastMoved.at < 30_000) return;
+    this.lastMoved = { key, at: now };
+    this.save(false);
   }
 
   private save(durable = true): void {
