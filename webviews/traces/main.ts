@@ -55,7 +55,8 @@ const view = new TraceView({
     save({ selectedTraceId: undefined });
     view.element.hidden = true;
     list.element.hidden = false;
-    (list.element.querySelector('[data-trace-id]') as HTMLElement | null)?.focus();
+    // The list's tab stop: the row last focused, if it is still rendered.
+    (list.element.querySelector('[data-trace-id][tabindex="0"]') as HTMLElement | null)?.focus();
   },
   openSource(traceId, spanId) {
     host.post({ type: 'openSource', traceId, spanId });

@@ -1,13 +1,14 @@
 /**
  * The trace list: a filter bar (server, time range, name, status, minimum duration, attribute, sort,
  * live) and a table of traces (root name, service, start, duration, spans, errors) with previous/next
- * paging. Rows are buttons to the keyboard: arrows move, Enter opens.
+ * paging. The rows (`TraceRows`) are virtualised and keyboard accessible.
  */
 import type { TraceSummary } from '../../shared/telemetry/query';
 import type { TimeWindow } from '../../shared/webview/range';
 import { filterWindow, type ServerOption, type TraceFilter } from '../../shared/webview/traces';
-import { formatDuration, formatTime, h, icon, nanosToMs } from '../common/dom';
+import { h, icon } from '../common/dom';
 import { RangePicker } from '../common/rangePicker';
+import { TraceRows } from './traceRows';
 
 export interface ListEvents {
   query(filter: TraceFilter, cursor?: string): void;
@@ -18,37 +19,6 @@ export interface ListEvents {
 }
 
 type Field = HTMLElement & { value: string };
-
-/** Row height in px (traces.css), to know how many rows fill the panel. */
-const ROW_PX = 24;
-/** Rows added per frame after the first screenful; small enough that a frame stays short. */
-const CHUNK_ROWS = 100;
-
-interface Scheduler {
-  postTask(task: () => void, options: { priority: 'background' }): Promise<void>;
-}
-
-/**
- * Runs `task` after the frame being built has been painted, behind any input or other visible
- * work: a background task where the browser has the Scheduler API, else a plain task.
- */
-function afterPaint(task: () => void): void {
-  requestAnimationFrame(() => {
-    const scheduler = (globalThis as { scheduler?: Scheduler }).scheduler;
-    if (scheduler) void scheduler.postTask(task, { priority: 'background' });
-    else setTimeout(task, 0);
-  });
-}
-
-function prototypeRow(failed: boolean): HTMLElement {
-  return h('div', { role: 'row', tabindex: 0, class: failed ? 'trace-row error' : 'trace-row' },
-    h('span', { role: 'cell', class: 'name' }, failed ? icon('error') : icon('pass'), document.createTextNode('')),
-    h('span', { role: 'cell' }),
-    ...[0, 1, 2, 3].map(() => h('span', { role: 'cell', class: 'num' })));
-}
-
-const OK_ROW = prototypeRow(false);
-const ERROR_ROW = prototypeRow(true);
 
 function select(label: string, options: [string, string][], value: string): Field {
   const el = h('vscode-single-select', { 'aria-label': label, title: label }) as Field;
@@ -65,7 +35,7 @@ function textField(label: string, value: string, type = 'text'): Field {
 
 export class TraceList {
   readonly element: HTMLElement;
-  private readonly body: HTMLElement;
+  private readonly rows: TraceRows;
   private readonly status: HTMLElement;
   private readonly serverSelect: HTMLElement;
   private readonly filters: HTMLElement;
@@ -79,8 +49,6 @@ export class TraceList {
   private cursor: string | undefined;
   private nextCursor: string | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
-  /** Counts page renders, so the chunks of a replaced page stop. */
-  private renders = 0;
 
   constructor(private filter: TraceFilter, private live: boolean, private readonly events: ListEvents) {
     this.serverSelect = h('span', { class: 'server-select' });
@@ -94,18 +62,18 @@ export class TraceList {
     this.next.addEventListener('click', () => this.page(1));
     this.liveButton.addEventListener('click', () => this.toggleLive());
     this.renderLive();
-    // Rows are blocks with `content-visibility: auto` rather than a <table>: the browser then lays
-    // out only the rows on screen, which keeps a 1,000-row page well under 100 ms.
-    this.body = h('div', { role: 'rowgroup', class: 'trace-rows' });
-    this.body.addEventListener('click', (e) => this.onRow(e));
-    this.body.addEventListener('keydown', (e) => this.onKey(e));
-    const table = h('div', { class: 'trace-table', role: 'table', 'aria-label': 'Traces' },
-      h('div', { role: 'rowgroup' }, h('div', { role: 'row', class: 'trace-row head' }, ...['Root span', 'Service', 'Start', 'Duration', 'Spans', 'Errors'].map((c) => h('span', { role: 'columnheader' }, c)))),
-      this.body);
+    // Rows are blocks in a grid rather than a <table>, and only those on screen are rendered.
+    const wrap = h('div', { class: 'table-wrap' });
+    const table = h('div', { class: 'trace-table', role: 'table', 'aria-label': 'Traces' });
+    this.rows = new TraceRows(wrap, table, (traceId) => this.events.open(traceId));
+    table.append(
+      h('div', { role: 'rowgroup' }, h('div', { role: 'row', class: 'trace-row head', 'aria-rowindex': 1 }, ...['Root span', 'Service', 'Start', 'Duration', 'Spans', 'Errors'].map((c) => h('span', { role: 'columnheader' }, c)))),
+      this.rows.body);
+    wrap.append(table);
     this.element = h('section', { class: 'trace-list' },
       this.filters,
       h('div', { class: 'list-bar' }, this.liveButton, this.status, h('span', { class: 'spacer' }), this.prev, this.next),
-      h('div', { class: 'table-wrap' }, table));
+      wrap);
   }
 
   get currentFilter(): TraceFilter {
@@ -206,23 +174,7 @@ export class TraceList {
     if (live && (this.cursor !== undefined || !this.live)) return;
     this.cursor = cursor;
     this.nextCursor = nextCursor;
-    const focused = (document.activeElement as HTMLElement | null)?.dataset?.traceId;
-    // The first screenful goes in now; the rest follows a chunk per frame, so a 1,000-row page
-    // shows at once and never blocks input for long.
-    const render = ++this.renders;
-    // A screenful (what the scroller shows, plus a few) before the first paint; the rest after it.
-    const wrap = this.body.closest('.table-wrap') as HTMLElement | null;
-    const first = Math.ceil((wrap?.clientHeight || 1200) / ROW_PX) + 4;
-    this.body.replaceChildren(...items.slice(0, first).map((t) => this.row(t)));
-    // Each chunk goes in after a frame has been painted (rAF, then a task), never before it.
-    const next = (from: number) => afterPaint(() => more(from));
-    const more = (from: number) => {
-      if (render !== this.renders || from >= items.length) return;
-      this.body.append(...items.slice(from, from + CHUNK_ROWS).map((t) => this.row(t)));
-      next(from + CHUNK_ROWS);
-    };
-    next(first);
-    if (focused) (this.body.querySelector(`[data-trace-id="${focused}"]`) as HTMLElement | null)?.focus();
+    this.rows.show(items, live);
     const pageNo = this.cursors.length + 1;
     this.status.textContent = items.length === 0 ? 'No traces match these filters yet.' : `Page ${pageNo}: ${items.length} traces`;
     this.prev.toggleAttribute('disabled', this.cursors.length === 0);
@@ -231,40 +183,5 @@ export class TraceList {
 
   showError(message: string): void {
     this.status.textContent = message;
-  }
-
-  /**
-   * A row for one trace: a clone of a prototype row with its texts filled in. Cloning is several
-   * times cheaper than building the seven elements and their attributes one call at a time.
-   */
-  private row(t: TraceSummary): HTMLElement {
-    const failed = t.errorCount > 0;
-    const row = (failed ? ERROR_ROW : OK_ROW).cloneNode(true) as HTMLElement;
-    row.dataset.traceId = t.traceId;
-    row.setAttribute('aria-label', `${t.rootName}, ${formatDuration(t.durationMs)}${failed ? `, ${t.errorCount} errors` : ''}`);
-    const [name, service, start, duration, spans, errors] = row.children as unknown as HTMLElement[];
-    name.title = t.rootName;
-    name.lastChild!.textContent = ` ${t.rootName}`;
-    service.textContent = t.services.join(', ');
-    start.textContent = formatTime(nanosToMs(t.startTimeUnixNano));
-    duration.textContent = formatDuration(t.durationMs);
-    spans.textContent = String(t.spanCount);
-    if (failed) errors.textContent = String(t.errorCount);
-    return row;
-  }
-
-  private onRow(e: MouseEvent): void {
-    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-trace-id]');
-    if (row?.dataset.traceId) this.events.open(row.dataset.traceId);
-  }
-
-  private onKey(e: KeyboardEvent): void {
-    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-trace-id]');
-    if (!row) return;
-    if (e.key === 'Enter' || e.key === ' ') this.events.open(row.dataset.traceId as string);
-    else if (e.key === 'ArrowDown') (row.nextElementSibling as HTMLElement | null)?.focus();
-    else if (e.key === 'ArrowUp') (row.previousElementSibling as HTMLElement | null)?.focus();
-    else return;
-    e.preventDefault();
   }
 }
