@@ -110,7 +110,7 @@ export class TelemetryService {
   }
 
   private static async init(svc: TelemetryService, deps: TelemetryDeps): Promise<void> {
-    const local = await openLocalStore({ snapshotFile: path.join(deps.home, 'index', 'local.sqlite'), segmentsDir: svc.segmentsDir, log: deps.log });
+    const local = await openLocalStore({ snapshotFile: path.join(deps.home, 'index', 'local.sqlite'), segmentsDir: svc.segmentsDir, maxLogs: svc.settings.retention.maxLogs, log: deps.log });
     svc.attach(local);
     if (svc.settings.clickhouse) await svc.connectClickHouse();
     const port = await svc.receiver.listen(svc.settings.otlpPort);

@@ -171,6 +171,8 @@ export interface StoreStats {
 export interface RetentionPolicy {
   maxAgeMs: number;
   maxSpans: number;
+  /** Log records the local store keeps (newest); read at start-up. Default 100,000. */
+  maxLogs?: number;
 }
 
 export interface InsertBatch {

@@ -10,9 +10,10 @@ import type { Checkpoint, InsertBatch } from '../../../shared/telemetry/query';
 import type { SpanBodies } from './spanBodies';
 import { ingestSpans } from './spanIngest';
 
-export function insertBatch(db: Database, bodies: SpanBodies, batch: InsertBatch, checkpoint: Checkpoint): void {
+export function insertBatch(db: Database, bodies: SpanBodies, batch: InsertBatch, checkpoint: Checkpoint, maxLogs = Infinity): void {
   ingestSpans(db, bodies, batch.spans, batch.spanLines);
-  insertLogs(db, batch.logs);
+  // Logs past the cap would be trimmed at once: a batch larger than the cap keeps its newest.
+  insertLogs(db, batch.logs.length > maxLogs ? batch.logs.slice(-maxLogs) : batch.logs);
   insertMetrics(db, batch.metrics);
   insertScores(db, batch.scores);
   db.run("INSERT OR REPLACE INTO meta VALUES ('checkpoint', ?)", [JSON.stringify(checkpoint)]);
@@ -25,6 +26,15 @@ function insertLogs(db: Database, logs: readonly LogRecord[]): void {
     stmt.run([l.id, l.timeUnixNano, LOG_LEVELS.indexOf(l.level), l.message, l.traceId ?? null, l.source, l.serverId ?? null, JSON.stringify(l)]);
   }
   stmt.free();
+}
+
+/**
+ * Deletes the oldest log rows past `keep` (rowids grow with inserts, which follow arrival order);
+ * returns the rows left.
+ */
+export function trimLogs(db: Database, keep: number): number {
+  db.run('DELETE FROM logs WHERE rowid <= (SELECT max(rowid) FROM logs) - ?', [keep]);
+  return Number(db.exec('SELECT count(*) FROM logs')[0]?.values[0]?.[0] ?? 0);
 }
 
 function insertMetrics(db: Database, points: readonly MetricPoint[]): void {

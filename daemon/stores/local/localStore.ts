@@ -23,7 +23,7 @@ import type {
 import type { LogRecord, ScoreRecord } from '../../../shared/telemetry/model';
 import type { Logger } from '../../log';
 import { msToNs } from '../cursor';
-import { insertBatch } from './insert';
+import { insertBatch, trimLogs } from './insert';
 import * as q from './queries';
 import { needsRoom, openDatabase, reopenWithRoom, writeSnapshot, type OpenDb } from './schema';
 import { SpanBodies } from './spanBodies';
@@ -35,8 +35,17 @@ export interface LocalStoreOptions {
   snapshotEveryMs?: number;
   /** The JSONL segments directory: span records inserted with `spanLines` are read from there. */
   segmentsDir?: string;
+  /**
+   * Log records kept; past it the oldest go. Each record costs about half a kilobyte of the
+   * in-memory database, so a server logging 10,000 lines a second would otherwise grow the daemon
+   * by gigabytes an hour. Older server lines stay in their run's log files (paged by logs/get) and
+   * in the segments, and so in ClickHouse.
+   */
+  maxLogs?: number;
   log: Logger;
 }
+
+export const DEFAULT_MAX_LOGS = 100_000;
 
 const COMMIT_EVERY_MS = 30_000;
 
@@ -47,12 +56,17 @@ export class LocalStore implements TelemetryStore {
   private snapshotBytes = 0;
   private txStartedMs: number | undefined;
   private readonly bodies: SpanBodies;
+  /** Log rows, counted at open and by inserts (an upper bound: replays are ignored by the insert). */
+  private logRows: number;
+  private readonly maxLogs: number;
 
   private db: Database;
 
   private constructor(private open: OpenDb, private readonly opts: LocalStoreOptions) {
     this.db = open.db;
     this.bodies = new SpanBodies(opts.segmentsDir);
+    this.maxLogs = opts.maxLogs ?? DEFAULT_MAX_LOGS;
+    this.logRows = Number(this.db.exec('SELECT count(*) FROM logs')[0]?.values[0]?.[0] ?? 0);
     if (opts.snapshotFile) {
       // Exporting the whole database is the costly part of an idle daemon; the segments are the
       // source of truth, so a longer interval only means a longer replay after a crash.
@@ -79,7 +93,10 @@ export class LocalStore implements TelemetryStore {
     }
     this.db.exec('SAVEPOINT batch');
     try {
-      insertBatch(this.db, this.bodies, batch, checkpoint);
+      insertBatch(this.db, this.bodies, batch, checkpoint, this.maxLogs);
+      this.logRows += Math.min(batch.logs.length, this.maxLogs);
+      // Trimmed a tenth past the cap, so the delete runs once per many batches.
+      if (this.logRows > this.maxLogs * 1.1) this.logRows = trimLogs(this.db, this.maxLogs);
       this.db.exec('RELEASE batch');
     } catch (err) {
       this.db.exec('ROLLBACK TO batch; RELEASE batch');
