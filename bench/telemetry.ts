@@ -3,8 +3,8 @@
  * segments, then fed by the daemon's feeder into the local store and into ClickHouse (a private
  * server started here), with a raw JSONEachRow HTTP insert of the same rows as the ClickHouse
  * baseline, then the issue's queries side by side, then the OTLP receiver (telemetryOtlp.ts).
- * Prints figures and ratios. `BENCH_ONLY=local` runs the local store only, `BENCH_ONLY=otlp` the
- * receiver only. Run with `npm run bench:telemetry`; not part of `npm test`.
+ * Prints figures and ratios. `BENCH_ONLY=local` runs the local store only, `BENCH_ONLY=stores`
+ * both stores without the receiver, `BENCH_ONLY=otlp` the receiver only. Run with `npm run bench:telemetry`; not part of `npm test`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -91,7 +91,7 @@ function printQueries(lq: Record<string, Timing>, cq: Record<string, Timing> | u
 
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY !== 'otlp') await benchStores();
-  if (process.env.BENCH_ONLY !== 'local') await runOtlpBench();
+  if (process.env.BENCH_ONLY !== 'local' && process.env.BENCH_ONLY !== 'stores') await runOtlpBench();
 }
 
 async function benchStores(): Promise<void> {

@@ -124,11 +124,24 @@ async function countedElsewhere(db: SpanDb, traceIds: Set<string>, key: BatchKey
 
 /**
  * Inserts the spans and their summaries. `lines`: each span's segment line, stored as the record
- * instead of serializing it again. Summaries go in before the spans: a failure in between is
- * retried with the same key, and the spans table is not what decides what was counted.
+ * instead of serializing it again. The spans go in while the summaries are worked out (the
+ * lookups answer in a few milliseconds, the spans take most of a batch's time); a failure of
+ * either is retried as a whole with the same key, and what was counted is decided by
+ * `counted_requests`, not by the spans table.
  */
 export async function insertSpans(db: SpanDb, spans: readonly SpanRecord[], lines: readonly (string | undefined)[] | undefined, key: BatchKey): Promise<void> {
   if (spans.length === 0) return;
+  const stored = db.insertRows('spans', spans.map((s, i) => spanRow(s, lines?.[i])));
+  const summarized = insertSummaries(db, spans, key);
+  await settled([stored, summarized]);
+}
+
+/** Waits for all, then throws the first error: a retry must never overlap this attempt's inserts. */
+async function settled(all: Promise<void>[]): Promise<void> {
+  for (const r of await Promise.allSettled(all)) if (r.status === 'rejected') throw r.reason;
+}
+
+async function insertSummaries(db: SpanDb, spans: readonly SpanRecord[], key: BatchKey): Promise<void> {
   const traces = byTrace(spans);
   let lo: bigint | undefined;
   let hi = 0n;
@@ -155,14 +168,11 @@ export async function insertSpans(db: SpanDb, spans: readonly SpanRecord[], line
   const cells = [...rollup.pending()].map((c) => ({
     server_key: c.server, minute: c.minute, batch: key.id, ver: key.ver, requests: c.requests, errors: c.errors, hist: formatHist(c.hist),
   }));
-  await db.insertRows('req_minute', cells);
-  await db.insertRows('counted_requests', counted);
-  await db.insertRows('trace_pieces', [...pieces].map(([traceId, p]) => ({
+  await settled([db.insertRows('req_minute', cells), db.insertRows('counted_requests', counted), db.insertRows('trace_pieces', [...pieces].map(([traceId, p]) => ({
     trace_id: traceId, batch: key.id, ver: key.ver, cont: earlier.any.has(traceId) ? 1 : 0, st: p.st, en: p.en,
     dur: (BigInt(p.en) - BigInt(p.st)).toString(), root: p.root, root_span: p.rootSpan, first_name: p.firstName,
     n_spans: p.spans, n_errors: p.errors, services: [...p.services], servers: [...p.servers],
-  })));
-  await db.insertRows('spans', spans.map((s, i) => spanRow(s, lines?.[i])));
+  })))]);
 }
 
 /** `line`: the span's segment line, stored as the record as it is rather than serialized again. */

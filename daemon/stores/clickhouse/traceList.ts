@@ -37,6 +37,9 @@ const SPANS_SELECT = `trace_id, min(start_ns) AS s, max(if(has_end = 1, end_ns, 
   argMin(name, start_ns) AS fst, anyIf(span_id, parent_span_id = '') AS rs, uniqExact(span_id) AS n, uniqExactIf(span_id, status = 2) AS errs,
   groupUniqArrayIf(service, service != '') AS svcs, groupUniqArrayIf(server_id, server_id != '') AS srvs`;
 
+/** Up to this many split traces are dropped from a page of single pieces after reading it. */
+const FEW_SPLIT = 1000;
+
 /** Pieces of one trace lie within a day of each other (spanIngest.ts looks that far). */
 const DAY_MS = 86_400_000;
 
@@ -79,13 +82,22 @@ async function pageRows(db: Rows, p: ListTracesParams, key: 's' | 'd', desc: boo
     return db.rows<TraceRow>(`SELECT ${SPANS_SELECT} FROM spans ${where} GROUP BY trace_id HAVING ${having.join(' AND ')} ${order}`);
   }
   const split = splitTraces(p);
-  const single = ['cont = 0', `trace_id NOT IN (${split})`, ...conditions(p, PIECE, key, desc)];
   const merged = conditions(p, MERGED, key, desc);
-  const [a, b] = await Promise.all([
-    db.rows<TraceRow>(`SELECT ${PIECE_SELECT} FROM trace_pieces WHERE ${single.join(' AND ')} ${order}`),
-    db.rows<TraceRow>(`SELECT ${MERGED_SELECT} FROM trace_pieces WHERE trace_id IN (${split}) GROUP BY trace_id
-      ${merged.length ? `HAVING ${merged.join(' AND ')}` : ''} ${order}`),
-  ]);
+  const mergedRows = db.rows<TraceRow>(`SELECT ${MERGED_SELECT} FROM trace_pieces WHERE trace_id IN (${split}) GROUP BY trace_id
+    ${merged.length ? `HAVING ${merged.join(' AND ')}` : ''} ${order}`);
+  mergedRows.catch(() => undefined); // awaited below; not unhandled if the next query fails first
+  // Single pieces of split traces are left out. When there are few split traces, a page of single
+  // pieces is read with room for them and they are dropped here: excluding them in the query
+  // made it read and look up every trace id of the window.
+  const splitRows = await db.rows<{ trace_id: string }>(`${split} LIMIT ${FEW_SPLIT + 1}`);
+  const few = splitRows.length <= FEW_SPLIT;
+  const ids = new Set(splitRows.map((r) => r.trace_id));
+  const single = ['cont = 0', ...(few ? [] : [`trace_id NOT IN (${split})`]), ...conditions(p, PIECE, key, desc)];
+  const singles = db.rows<TraceRow>(
+    `SELECT ${PIECE_SELECT} FROM trace_pieces WHERE ${single.join(' AND ')} ORDER BY ${key} ${dir}, trace_id ${dir} LIMIT ${few ? limit + ids.size : limit}`,
+  );
+  const [a, b] = await Promise.all([singles, mergedRows]);
+  if (few) a.splice(0, a.length, ...a.filter((r) => !ids.has(r.trace_id)));
   const sign = desc ? -1 : 1;
   const rows = [...a, ...b].sort((x, y) => sign * (cmpNs(x[key], y[key]) || (x.trace_id < y.trace_id ? -1 : x.trace_id > y.trace_id ? 1 : 0)));
   return exactCounts(db, rows.slice(0, limit), new Set(b.map((r) => r.trace_id)));
