@@ -1,8 +1,9 @@
-// `npm run demo`: builds the extension and opens the examples (otel-node and hello-node, one
-// multi-root workspace) in a real VS Code (code-server) with Runlens installed, served on 127.0.0.1.
-// Once it answers, the examples' servers are built and started and the OTel example gets a little
-// traffic every two seconds (a slow route and a failing one), so logs, traces with source links,
-// error diagnostics and metrics have something to show. Runs until Ctrl-C, then stops the servers,
+// `npm run demo`: builds the extension and opens the examples (otel-node, hello-node and
+// mastra-agent, one multi-root workspace) in a real VS Code (code-server) with Runlens installed,
+// served on 127.0.0.1. Once it answers, the examples' servers are built and started; the OTel
+// example gets a little traffic every two seconds (a slow route and a failing one) and the Mastra
+// example runs its workflow every ten seconds once its build (a few minutes) is done, so logs,
+// traces with source links and Mastra spans, error diagnostics and metrics have something to show. Runs until Ctrl-C, then stops the servers,
 // code-server and the daemon. State lives in .runlens-demo/ (gitignored): RUNLENS_HOME, the
 // editor's user data, code-server's log.
 import * as child_process from 'node:child_process';
@@ -22,7 +23,7 @@ const userDataDir = path.join(demoDir, 'user-data');
 const extensionsDir = path.join(demoDir, 'extensions');
 const configFile = path.join(demoDir, 'config.yaml');
 const logFile = path.join(demoDir, 'code-server.log');
-const projects = ['otel-node', 'hello-node'].map((name) => path.join(repo, 'examples', name));
+const projects = ['otel-node', 'hello-node', 'mastra-agent'].map((name) => path.join(repo, 'examples', name));
 const workspace = path.join(demoDir, 'examples.code-workspace');
 const tools = process.env.RUNLENS_TOOLS ?? path.join(os.homedir(), '.cache', 'runlens-tools');
 const codeServer = path.join(tools, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
@@ -96,32 +97,55 @@ function stopDaemon() {
   runlens(['daemon', 'stop']);
 }
 
-let traffic;
+const traffic = [];
 
-/** Builds and starts each example's servers, then sends the OTel example a request every 2 s. */
+function serverPort(name) {
+  const ps = JSON.parse(runlens(['ps', '--json'], 'pipe').stdout || '{"servers":[]}');
+  return ps.servers.find((s) => s.name === name && s.port)?.port;
+}
+
+/** A request to the OTel example every 2 s: mostly the traced /work route, every fifth a /fail that throws. */
+function sendOtelTraffic(port) {
+  let n = 0;
+  traffic.push(setInterval(() => {
+    n++;
+    const route = n % 5 === 0 ? '/fail' : `/work?n=${20_000 + (n % 7) * 15_000}`;
+    http.get(`http://127.0.0.1:${port}${route}`, { timeout: 5000 }, (res) => res.resume()).once('error', () => undefined);
+  }, 2000));
+  console.log(`Runlens demo: sending traffic to the OTel example on port ${port}.`);
+}
+
+const TEXTS = ['the cat and the hat sat on the mat', 'to be or not to be', 'a rose is a rose is a rose'];
+
+/** Runs the Mastra example's text-report workflow every 10 s, as Mastra 1.x's API does it: create a run, then start it. */
+function runMastraWorkflow(port) {
+  const base = `http://127.0.0.1:${port}/api/workflows/textReportWorkflow`;
+  const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }).then((r) => r.json());
+  let n = 0;
+  const once = () => post(`${base}/create-run`, {})
+    .then(({ runId }) => post(`${base}/start-async?runId=${encodeURIComponent(runId)}`, { inputData: { text: TEXTS[n++ % TEXTS.length] } }))
+    .catch(() => undefined);
+  void once();
+  traffic.push(setInterval(() => void once(), 10_000));
+  console.log(`Runlens demo: running the Mastra example's workflow on port ${port} every 10 s.`);
+}
+
+/** Builds and starts each example's servers, one project after another; each gets its traffic once it runs. */
 async function startExamples() {
   for (const project of projects) {
     console.log(`Runlens demo: building and starting ${path.relative(repo, project)}…`);
     const r = await runlensAsync(['up', '--project', project]);
     if (stopping) return;
     if (r.code !== 0) console.error(`Runlens demo: 'runlens up' failed for ${project}:\n${r.out.trim().split('\n').slice(-15).join('\n')}`);
+    const name = path.basename(project);
+    const port = serverPort(name === 'otel-node' ? 'api' : name);
+    if (name === 'otel-node' && port) sendOtelTraffic(port);
+    if (name === 'mastra-agent' && port) runMastraWorkflow(port);
+    if ((name === 'otel-node' || name === 'mastra-agent') && !port) console.error(`Runlens demo: ${name} is not running; it gets no traffic (see its log in the editor).`);
   }
-  const ps = JSON.parse(runlens(['ps', '--json'], 'pipe').stdout || '{"servers":[]}');
-  const api = ps.servers.find((s) => s.name === 'api' && s.port);
-  if (!api) {
-    console.error('Runlens demo: the OTel example is not running; no traffic is sent (see its log in the editor).');
-    return;
-  }
-  let n = 0;
-  traffic = setInterval(() => {
-    n++;
-    // Mostly the traced /work route; every fifth a /fail that throws (a diagnostic and an error trace).
-    const route = n % 5 === 0 ? '/fail' : `/work?n=${20_000 + (n % 7) * 15_000}`;
-    http.get(`http://127.0.0.1:${api.port}${route}`, { timeout: 5000 }, (res) => res.resume()).once('error', () => undefined);
-  }, 2000);
-  console.log(`Runlens demo: servers running; sending traffic to the OTel example on port ${api.port}.`);
-  console.log('  Try: Runlens: Show Logs · Runlens: Open Traces (open a trace, click a span\'s source link) ·');
-  console.log('       Runlens: Open Metrics (pick http.server.request.duration, group by http.route) · the Problems view');
+  console.log('  Try: Runlens: Show Logs · Runlens: Open Traces (open a trace, click a span\'s source link; a');
+  console.log('       \'workflow run\' trace shows Mastra\'s span types) · Runlens: Open Metrics (pick');
+  console.log('       http.server.request.duration, group by http.route) · the Problems view');
 }
 
 // 1. Build, and install code-server when missing.
@@ -176,7 +200,7 @@ const exited = new Promise((resolve) => child.once('exit', (code, signal) => res
 async function shutdown(exitCode) {
   if (stopping) return;
   stopping = true;
-  clearInterval(traffic);
+  for (const timer of traffic) clearInterval(timer);
   console.log('\nRunlens demo: stopping the servers, code-server and the Runlens daemon…');
   const signal = (sig) => {
     try {
@@ -198,7 +222,7 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 void exited.then(({ code, signal }) => {
   if (stopping) return;
-  clearInterval(traffic);
+  for (const timer of traffic) clearInterval(timer);
   console.error(`Runlens demo: code-server exited (${code ?? signal}); last output from ${logFile}:\n${tail(logFile)}`);
   stopping = true;
   stopDaemon();
