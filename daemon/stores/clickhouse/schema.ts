@@ -77,6 +77,8 @@ const MIGRATIONS: string[][] = [
   // The rollups of migration 2 still had to be grouped by trace (or by request span) at query
   // time: 150-350 ms here for an hour of 1 M spans. The store now writes summaries per batch
   // (spanIngest.ts) that queries read mostly as they are; existing spans are summarized once.
+  // Pieces are read by trace id (a page's rows, the pieces of split traces, the lookups at
+  // ingest), scattered over the key space: small granules make those reads a sixth of the bytes.
   [
     'DROP TABLE IF EXISTS trace_rollup_mv',
     'DROP TABLE IF EXISTS requests_mv',
@@ -88,7 +90,8 @@ const MIGRATIONS: string[][] = [
       services Array(String), servers Array(String)
     ) ENGINE = ReplacingMergeTree(ver)
     PARTITION BY toYYYYMMDD(toDateTime(intDiv(st, 1000000000)))
-    ORDER BY (trace_id, batch)`,
+    ORDER BY (trace_id, batch)
+    SETTINGS index_granularity = 256`,
     `CREATE TABLE IF NOT EXISTS req_minute (
       server_key String, minute UInt32, batch String, ver UInt64, requests UInt64, errors UInt64, hist String
     ) ENGINE = ReplacingMergeTree(ver)

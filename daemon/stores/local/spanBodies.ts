@@ -6,6 +6,7 @@
  * the database file and its page cache in memory). Spans inserted directly (tests, a store without
  * segments) keep their record inline. A line whose segment retention already removed is skipped.
  */
+import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SpanRecord } from '../../../shared/telemetry/model';
@@ -72,9 +73,11 @@ export class SpanBodies {
    * of the whole range (cut with substrings) was a large object, and cost twice the CPU here.
    */
   private parseLines(buf: Buffer, base: number, refs: readonly { i: number; off: number; len: number }[], out: (SpanRecord | undefined)[]): void {
+    // ASCII (most telemetry) decoded as Latin-1 is a plain copy, as the segment reader does.
+    const enc = isAscii(buf) ? 'latin1' : 'utf8';
     for (const r of refs) {
       const a = r.off - base;
-      out[r.i] = parse(buf.toString('utf8', a, a + r.len));
+      out[r.i] = parse(buf.toString(enc, a, a + r.len));
     }
   }
 
