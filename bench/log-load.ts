@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../shared/node/rpcClient';
-import { DaemonStatusRequest } from '../shared/protocol/daemon';
+import { DaemonStatusRequest, type DaemonStatusResult } from '../shared/protocol/daemon';
 import { LogsGetRequest } from '../shared/protocol/logs';
 import { ServersListRequest, ServersStartRequest, ServersStopRequest } from '../shared/protocol/servers';
 import { statePaths } from '../shared/node/stateDir';
@@ -58,23 +58,29 @@ function stdoutLines(runDir: string): number {
 interface Window {
   rttMs: number[];
   peak: number;
+  /** The daemon thread's memory when the RSS peaked. */
+  atPeak: DaemonStatusResult['memory'];
   cpu: number;
 }
 
 async function probe(c: MessageConnection, pid: number): Promise<Window> {
   const rttMs: number[] = [];
   let peak = 0;
+  let atPeak: DaemonStatusResult['memory'];
   const cpu0 = cpuSeconds(pid);
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     const t = performance.now();
-    await orClosed(c, c.sendRequest(DaemonStatusRequest, {}));
+    const status = await orClosed(c, c.sendRequest(DaemonStatusRequest, {}));
     rttMs.push(performance.now() - t);
-    peak = Math.max(peak, rssMb(pid));
+    if (rssMb(pid) > peak) {
+      peak = rssMb(pid);
+      atPeak = status.memory;
+    }
     // Pacing of the probe, not a wait for a condition.
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { rttMs, peak, cpu: cpuSeconds(pid) - cpu0 };
+  return { rttMs, peak, atPeak, cpu: cpuSeconds(pid) - cpu0 };
 }
 
 function printWindow(w: Window, before: number, startS: number): void {
@@ -83,6 +89,9 @@ function printWindow(w: Window, before: number, startS: number): void {
   console.log(`load average after the window  ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`servers                        ${count} × ${perSecond.toLocaleString('en')} lines/s for ${seconds} s (all started and ready in ${startS.toFixed(1)} s)`);
   console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${w.peak.toFixed(0)} MB (target < 200 MB)`);
+  const mb = (n = 0): string => `${(n / 1048576).toFixed(0)} MB`;
+  const m = w.atPeak;
+  if (m) console.log(`  at the peak, daemon thread     heap ${mb(m.heapUsedBytes)} used of ${mb(m.heapTotalBytes)}, external ${mb(m.externalBytes)} (array buffers ${mb(m.arrayBuffersBytes)}); the rest is the store worker and native`);
   console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
   console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (target p99 < 50 ms)`);
 }

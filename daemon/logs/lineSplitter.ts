@@ -81,9 +81,10 @@ export class LineSplitter {
     this.append(rest);
   }
 
+  /** Held bytes are copied: callers may reuse their chunk (the file tailer reads into one buffer). */
   private append(bytes: Buffer): void {
     if (bytes.length === 0) return;
-    this.pending.push(bytes);
+    this.pending.push(Buffer.from(bytes));
     this.pendingBytes += bytes.length;
   }
 

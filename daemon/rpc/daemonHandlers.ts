@@ -42,11 +42,13 @@ export function registerDaemonHandlers(conn: ClientConnection, daemon: DaemonCon
 
   handle(conn, daemon.log, DaemonStatusRequest, () => {
     const me = daemon.identity();
+    const m = process.memoryUsage();
     return {
       daemon: me,
       uptimeMs: Date.now() - me.startedAt,
       connections: daemon.connections().map((c) => ({ ...c.info })),
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: m.rss,
+      memory: { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers },
       otlpEndpoint: daemon.otlpEndpoint?.(),
     };
   });

@@ -12,22 +12,32 @@ import type { NewLog, NewMetric } from '../telemetry/service';
 
 const msToNano = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
 
+/** Shared, frozen: a fresh attributes object per line of a log flood was garbage for nothing. */
+const STREAM_ATTRIBUTES = { stdout: Object.freeze({ 'log.iostream': 'stdout' }), stderr: Object.freeze({ 'log.iostream': 'stderr' }) };
+
 export function serverLogRecords(serverId: string, service: string, lines: readonly LogLine[]): NewLog[] {
   const out: NewLog[] = [];
+  // Lines of one batch mostly share their millisecond: one BigInt conversion per distinct time.
+  let lastMs = NaN;
+  let lastNs = '';
   for (const l of lines) {
     // Runlens's own separator lines are for the views, not for the app's telemetry.
     if (l.stream === 'system' || l.line === undefined) continue;
     const message = stripAnsi(l.text);
+    if (l.time !== lastMs) {
+      lastMs = l.time;
+      lastNs = msToNano(l.time);
+    }
     out.push({
       id: `log:${l.runId}:${l.stream}:${l.line}`,
-      timeUnixNano: msToNano(l.time),
+      timeUnixNano: lastNs,
       level: guessLevel(message, l.stream),
       message,
       source: 'server',
       serverId,
       runId: l.runId,
       service,
-      attributes: { 'log.iostream': l.stream },
+      attributes: STREAM_ATTRIBUTES[l.stream],
     });
   }
   return out;

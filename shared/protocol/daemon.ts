@@ -56,6 +56,8 @@ export interface DaemonStatusResult {
   uptimeMs: number;
   connections: ConnectionInfo[];
   rssBytes: number;
+  /** The daemon thread's V8 heap and the memory outside it (buffers); the store worker's is apart. */
+  memory?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number };
   /** Where apps send OTLP/HTTP, e.g. `http://127.0.0.1:4318`. */
   otlpEndpoint?: string;
 }
