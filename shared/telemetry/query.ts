@@ -171,7 +171,7 @@ export interface StoreStats {
 export interface RetentionPolicy {
   maxAgeMs: number;
   maxSpans: number;
-  /** Log records the local store keeps (newest); read at start-up. Default 100,000. */
+  /** Log records the local store keeps (newest); read at start-up. Default 50,000. */
   maxLogs?: number;
 }
 
