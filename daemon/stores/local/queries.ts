@@ -11,7 +11,7 @@ import { aggregate, aggregateGroups, bucketStart, groupLabel, metricInfos, type 
 import { latencyQuantiles } from '../latency';
 import { parseHist } from './rollups';
 import type { SpanBodies, SpanEntry } from './spanBodies';
-import { cmpNs } from './traceSummary';
+import { byStart } from './traceSummary';
 
 type Row = Record<string, SqlValue>;
 
@@ -116,7 +116,7 @@ export function getTrace(db: Database, bodies: SpanBodies, traceId: string): Get
   const entries: SpanEntry[] = [];
   for (const r of rows) for (const e of JSON.parse(String(r.entries)) as SpanEntry[]) entries.push(e);
   const spans = bodies.resolve(entries).filter((s): s is SpanRecord => s !== undefined);
-  spans.sort((a, b) => cmpNs(a.startTimeUnixNano, b.startTimeUnixNano) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+  spans.sort(byStart);
   return { traceId, spans };
 }
 

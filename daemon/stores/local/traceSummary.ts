@@ -26,6 +26,11 @@ export function cmpNs(a: string, b: string): number {
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Trace order: by start time, then span id. */
+export function byStart(a: SpanRecord, b: SpanRecord): number {
+  return cmpNs(a.startTimeUnixNano, b.startTimeUnixNano) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
+}
+
 export function spanEnd(s: SpanRecord): string {
   return s.endTimeUnixNano ?? s.startTimeUnixNano;
 }
