@@ -8,6 +8,8 @@ import { ClickHouseStore } from '../../../daemon/stores/clickhouse/clickhouseSto
 import { SegmentWriter, segmentName } from '../../../daemon/telemetry/segments';
 import { clickHouseAvailable, startClickHouse, type ClickHouseServer } from '../clickhouseServer';
 import { T0 } from './fixtures';
+import type { SpanRecord } from '../../../shared/telemetry/model';
+import type { InsertBatch } from '../../../shared/telemetry/query';
 import { storeQuerySuite } from './storeSuite';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
@@ -81,6 +83,31 @@ describe('clickhouse', function () {
       assert.equal(trace.spans.length, 2);
       assert.equal(trace.spans[1]!.attributes['gen_ai.usage.output_tokens'], 30);
       assert.equal(trace.spans[0]!.endTimeUnixNano, `${BigInt(s + 3) * 1_000_000_000n}`);
+    } finally {
+      await store.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps one summary per trace and counts a request once across batches, a re-reported span and a grown retry', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-chb-'));
+    const store = new ClickHouseStore({ url: server!.url, database: 'batches', stateDir, log: quiet });
+    const ns = (ms: number): string => `${BigInt(T0 + ms) * 1_000_000n}`;
+    const span = (id: string, parent: string | undefined, from: number, to: number): SpanRecord => ({
+      t: 'span', traceId: 'c'.repeat(32), spanId: id.repeat(16), parentSpanId: parent?.repeat(16), name: parent ? 'db' : 'GET /x',
+      kind: parent ? 3 : 2, status: 0, startTimeUnixNano: ns(from), endTimeUnixNano: ns(to), attributes: {}, serverId: 'srv-c',
+    });
+    const batch = (spans: SpanRecord[], offset: number): InsertBatch => ({ spans, logs: [], metrics: [], scores: [], from: { segment: 1, offset } });
+    try {
+      await store.insert(batch([span('1', undefined, 0, 50), span('2', '1', 10, 20)], 0), { segment: 1, offset: 100 });
+      // The next batch reports the root again (an exporter's retry) with a new child; it fails
+      // after landing and is read again from the same place, by then with one more span.
+      await store.insert(batch([span('1', undefined, 0, 50), span('3', '1', 20, 60)], 100), { segment: 1, offset: 200 });
+      await store.insert(batch([span('1', undefined, 0, 50), span('3', '1', 20, 60), span('4', '1', 30, 40)], 100), { segment: 1, offset: 300 });
+      const list = await store.listTraces({ fromMs: T0 - 1000, toMs: T0 + 1000, sort: 'duration' });
+      assert.deepEqual(list.items.map((t) => [t.traceId, t.spanCount, t.durationMs]), [['c'.repeat(32), 4, 60]]);
+      const stats = await store.serverStats({ serverId: 'srv-c', fromMs: T0 - 60_000, toMs: T0 + 60_000 });
+      assert.equal(stats.points.reduce((a, p) => a + p.requests, 0), 1);
     } finally {
       await store.close();
       fs.rmSync(stateDir, { recursive: true, force: true });
