@@ -19,6 +19,7 @@ import { serversArea } from './rpc/serversHandlers';
 import { ProjectServers } from './servers/projectResolver';
 import type { ServerSpec } from './servers/spec';
 import { Supervisor } from './servers/supervisor';
+import { HolePuncher } from './logs/holePuncher';
 import { buildLogRecords, serverLogRecords, usageMetrics } from './servers/telemetryBridge';
 
 export interface ServiceDeps {
@@ -47,6 +48,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     home: deps.paths.home, log: deps.log, ...buildSettingsFromEnv(process.env, deps.log),
     inUse: (buildId) => inUse.check(buildId),
   });
+  // One helper shell punches rotated log heads for every server (see HolePuncher).
+  const holes = new HolePuncher();
   const supervisor = new Supervisor({
     stateFile: deps.paths.state,
     projectsDir: path.join(deps.paths.home, 'projects'),
@@ -65,6 +68,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       telemetry.adoptRun(req, env).catch((err: unknown) => deps.log.warn(`${req.serverId}: telemetry of the adopted run: ${(err as Error).message}`));
     },
     lineSink: (serverId, lines) => telemetry.ingestLogs(serverLogRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
+    punchHole: holes.punch,
     usageSink: (samples, at) => telemetry.ingestMetrics(usageMetrics(samples, at)),
   });
   inUse.check = (buildId) => supervisor.usesBuild(buildId);
@@ -87,6 +91,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       servers.detachAll();
       await builds.stop();
       await telemetry.stop();
+      holes.dispose();
     },
   };
 }

@@ -11,7 +11,7 @@ import { LineRing } from './lineRing';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { LineIndex } from './lineIndex';
 import { readFilePage } from './logPages';
-import { DEFAULT_ROTATION, LogRotator, type RotationSettings } from './logRotation';
+import { DEFAULT_ROTATION, LogRotator, type PunchHole, type RotationSettings } from './logRotation';
 import { stripAnsi } from '../../shared/ansi';
 
 /** Where reading of a run's files stands: bytes consumed and lines emitted, per stream. */
@@ -50,6 +50,8 @@ export interface ServerLogOptions {
   /** Folder holding the runs (`<runsDir>/<runId>/`), for reading old runs' files. */
   runsDir?: string;
   rotation?: RotationSettings;
+  /** Frees rotated heads of the live files (default: a `fallocate` process per rotation). */
+  punchHole?: PunchHole;
 }
 
 export class ServerLog {
@@ -160,7 +162,7 @@ export class ServerLog {
   private reader(runId: string, runDir: string, stream: 'stdout' | 'stderr', offset: number, lines: number): StreamReader {
     const file = path.join(runDir, `${stream}.log`);
     const r = { stream, splitter: new LineSplitter(), lines } as StreamReader;
-    r.rotator = new LogRotator(file, this.opts.rotation ?? DEFAULT_ROTATION, (message) => this.system(message));
+    r.rotator = new LogRotator(file, this.opts.rotation ?? DEFAULT_ROTATION, (message) => this.system(message), this.opts.punchHole);
     r.tailer = new FileTailer(file, offset, {
       data: (chunk, end) => {
         // Where this chunk's first line began: the bytes held over from earlier chunks come first.

@@ -12,6 +12,7 @@ import { identityAlive, processStartTime } from '../../shared/node/processInfo';
 import type { HealthMonitor, HealthSettings, HealthState } from '../health/healthMonitor';
 import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
+import type { PunchHole } from '../logs/logRotation';
 import { PortInUseError, portFree } from './ports';
 import { groupMembers, stopGroup } from './processTree';
 import { writeRunEnd, writeRunStart } from './runRecords';
@@ -38,6 +39,7 @@ export interface ManagedServerDeps {
   lineSink?: LineSink;
   ringCapacity: number;
   health: HealthMonitor;
+  punchHole?: PunchHole;
 }
 
 /** What state.json keeps of a running server so a new daemon can adopt it. */
@@ -92,6 +94,7 @@ export class ManagedServer {
       indexFile: path.join(logsDir, `${encodeURIComponent(spec.name)}.index.jsonl`),
       runsDir: deps.runsDir,
       rotation: spec.logRotation,
+      punchHole: deps.punchHole,
     });
   }
 

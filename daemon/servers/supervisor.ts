@@ -10,6 +10,7 @@ import { HealthMonitor } from '../health/healthMonitor';
 import { TreeSampler, type TreeUsage } from '../health/resources';
 import type { Logger } from '../log';
 import type { LineSink } from '../logs/serverLog';
+import type { PunchHole } from '../logs/logRotation';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
@@ -33,6 +34,8 @@ export interface SupervisorDeps {
   resourceIntervalMs?: number;
   /** Every resource sample, for the metrics pipeline: one call per sampling round, all servers. */
   usageSink?: (samples: readonly UsageSample[], at: number) => void;
+  /** Frees rotated heads of live log files; see HolePuncher. */
+  punchHole?: PunchHole;
 }
 
 export interface UsageSample {
@@ -242,6 +245,7 @@ export class Supervisor {
       lineSink: this.deps.lineSink,
       ringCapacity: this.deps.ringCapacity ?? 10_000,
       health: this.health,
+      punchHole: this.deps.punchHole,
     }, firstSeq);
     this.servers.set(server.id, server);
     return server;

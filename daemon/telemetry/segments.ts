@@ -143,10 +143,18 @@ export class SegmentWriter {
     fs.fsync(this.fd, () => undefined);
   }
 
+  /**
+   * The sealed segment is synced in the thread pool and closed once that is done. Under a log
+   * flood a segment fills every second or two, and a synchronous fsync of up to 64 MB stalled
+   * the event loop each time.
+   */
   private rotate(): void {
-    this.sync();
-    fs.closeSync(this.fd);
+    const old = this.fd;
+    const dirty = this.dirty;
+    this.dirty = false;
     this.open(this.seq + 1);
+    if (!dirty) return fs.closeSync(old);
+    fs.fsync(old, () => fs.close(old, () => undefined));
   }
 
   private open(seq: number): void {
