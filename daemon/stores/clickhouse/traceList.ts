@@ -85,19 +85,20 @@ async function pageRows(db: Rows, p: ListTracesParams, key: 's' | 'd', desc: boo
   const merged = conditions(p, MERGED, key, desc);
   const mergedRows = db.rows<TraceRow>(`SELECT ${MERGED_SELECT} FROM trace_pieces WHERE trace_id IN (${split}) GROUP BY trace_id
     ${merged.length ? `HAVING ${merged.join(' AND ')}` : ''} ${order}`);
-  // Single pieces of split traces are left out. While there are few split traces, a page of
-  // single pieces is read with room for them (in the same round trip as their ids) and they are
-  // dropped here: excluding them in the query made it read and look up every trace id of the
-  // window. Only the sort key and id are read: ClickHouse reads every selected column of each
-  // row in the window before it sorts, and names and service lists were most of those bytes.
-  const singles = (excludeSplit: boolean, n: number): Promise<{ trace_id: string; s: string; d: string }[]> => {
-    const where = ['cont = 0', ...(excludeSplit ? [`trace_id NOT IN (${split})`] : []), ...conditions(p, PIECE, key, desc)];
-    return db.rows(`SELECT trace_id, st AS s, dur AS d FROM trace_pieces WHERE ${where.join(' AND ')} ORDER BY ${key} ${dir}, trace_id ${dir} LIMIT ${n}`);
-  };
-  const [splitRows, roomy, b] = await Promise.all([db.rows<{ trace_id: string }>(`${split} LIMIT ${FEW_SPLIT + 1}`), singles(false, limit + FEW_SPLIT), mergedRows]);
+  mergedRows.catch(() => undefined); // awaited below; not unhandled if the next query fails first
+  // Single pieces of split traces are left out. When there are few split traces, a page of single
+  // pieces is read with room for them and they are dropped here: excluding them in the query
+  // made it read and look up every trace id of the window.
+  const splitRows = await db.rows<{ trace_id: string }>(`${split} LIMIT ${FEW_SPLIT + 1}`);
   const few = splitRows.length <= FEW_SPLIT;
   const ids = new Set(splitRows.map((r) => r.trace_id));
-  const a = few ? roomy : await singles(true, limit);
+  const single = ['cont = 0', ...(few ? [] : [`trace_id NOT IN (${split})`]), ...conditions(p, PIECE, key, desc)];
+  // Only the sort key and id of the page: ClickHouse reads every selected column of each row in
+  // the window before it sorts, and the names and service lists were most of those bytes.
+  const singles = db.rows<{ trace_id: string; s: string; d: string }>(
+    `SELECT trace_id, st AS s, dur AS d FROM trace_pieces WHERE ${single.join(' AND ')} ORDER BY ${key} ${dir}, trace_id ${dir} LIMIT ${few ? limit + ids.size : limit}`,
+  );
+  const [a, b] = await Promise.all([singles, mergedRows]);
   const sign = desc ? -1 : 1;
   const page = [...a.filter((r) => !ids.has(r.trace_id)), ...b]
     .sort((x, y) => sign * (cmpNs(x[key], y[key]) || (x.trace_id < y.trace_id ? -1 : x.trace_id > y.trace_id ? 1 : 0)))
