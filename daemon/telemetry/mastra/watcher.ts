@@ -50,11 +50,20 @@ export function observabilityPath(projectsDir: string, p: string): boolean {
 }
 const SWEEP_MS = 2000;
 
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 export class MastraJsonlWatcher {
   private watcher: FSWatcher | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly files: Record<string, FileState>;
   private readonly busy = new Map<string, boolean>();
+  private readonly watched = new Set<string>();
 
   constructor(private readonly deps: WatcherDeps) {
     this.files = loadState(deps.stateFile);
@@ -65,17 +74,23 @@ export class MastraJsonlWatcher {
     const projects = this.deps.projectsDir;
     const ignored = (p: string, st?: fs.Stats): boolean =>
       (!!st?.isFile() && !p.endsWith('.jsonl')) || (projects !== undefined && !observabilityPath(projects, p));
-    this.watcher = watch(this.deps.dirs, { ignoreInitial: false, depth: 10, ignored });
+    // Runs' folders are not watched, only their `observability/` folders: a watched run folder
+    // woke the watcher for every write and rotation of the run's log files (a tenth of the
+    // daemon's time under a log flood), each time re-listing the folder.
+    this.watcher = watch(this.deps.dirs.filter((d) => d !== projects), { ignoreInitial: false, depth: 10, ignored });
     const onFile = (file: string): void => this.schedule(file);
     this.watcher.on('add', onFile).on('change', onFile);
     this.watcher.on('error', (err) => this.deps.log.warn(`observability watcher: ${(err as Error).message}`));
+    this.discover();
     // A file that appears while the watcher is still scanning can be reported once, half written,
-    // with no change events after: every few seconds, read on where a known file has grown.
+    // with no change events after: every few seconds, read on where a known file has grown. The
+    // same sweep finds the observability folders of runs no one registered (earlier daemons).
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
   }
 
   private sweep(): void {
+    this.discover();
     for (const [file, state] of Object.entries(this.files)) {
       try {
         if (fs.statSync(file).size > state.offset) this.schedule(file);
@@ -85,10 +100,27 @@ export class MastraJsonlWatcher {
     }
   }
 
+  /** Watches every `<project>/runs/<run>/observability/` folder not watched yet. */
+  private discover(): void {
+    const projects = this.deps.projectsDir;
+    if (!projects || !this.deps.dirs.includes(projects)) return;
+    for (const project of listDir(projects)) {
+      for (const run of listDir(path.join(projects, project, 'runs'))) {
+        const dir = path.join(projects, project, 'runs', run, 'observability');
+        if (!this.watched.has(dir) && fs.existsSync(dir)) this.watch(dir);
+      }
+    }
+  }
+
+  private watch(dir: string): void {
+    this.watched.add(dir);
+    this.watcher?.add(dir);
+  }
+
   /** Starts watching one more folder, e.g. a new run's `observability/`. */
   add(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
-    this.watcher?.add(dir);
+    if (!this.watched.has(dir)) this.watch(dir);
   }
 
   async stop(): Promise<void> {
