@@ -49,12 +49,16 @@ export interface LocalStoreOptions {
 export const DEFAULT_MAX_LOGS = 50_000;
 
 const COMMIT_EVERY_MS = 30_000;
+const SNAPSHOT_AFTER_RECORDS = 10_000;
+const SNAPSHOT_AT_LEAST_EVERY_MS = 5 * 60_000;
 
 export class LocalStore implements TelemetryStore {
   readonly backend = 'local' as const;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private snapshotBytes = 0;
+  private sinceSnapshot = 0;
+  private snapshotAt = Date.now();
   private txStartedMs: number | undefined;
   private readonly bodies: SpanBodies;
   /** Log rows, counted at open and by inserts (an upper bound: replays are ignored by the insert). */
@@ -71,7 +75,7 @@ export class LocalStore implements TelemetryStore {
     if (opts.snapshotFile) {
       // Exporting the whole database is the costly part of an idle daemon; the segments are the
       // source of truth, so a longer interval only means a longer replay after a crash.
-      this.timer = setInterval(() => this.snapshotIfDirty(), opts.snapshotEveryMs ?? 30_000);
+      this.timer = setInterval(() => this.snapshotIfDue(), opts.snapshotEveryMs ?? 30_000);
       this.timer.unref();
     }
   }
@@ -104,6 +108,7 @@ export class LocalStore implements TelemetryStore {
       throw err;
     }
     this.dirty = true;
+    this.sinceSnapshot += batch.spans.length + batch.logs.length + batch.metrics.length + batch.scores.length;
     if (needsRoom(this.open)) {
       this.commit();
       this.open = reopenWithRoom(this.open);
@@ -207,7 +212,19 @@ export class LocalStore implements TelemetryStore {
   }
 
   /** Writes the snapshot now if anything changed since the last one. */
+  /**
+   * The timer's snapshot: each one exports and writes the whole database, so a trickle of records
+   * (an idle daemon's resource samples) is snapshotted every few minutes rather than every 30 s.
+   * The segments are the source of truth: a crash only means a longer replay.
+   */
+  private snapshotIfDue(): void {
+    if (this.sinceSnapshot < SNAPSHOT_AFTER_RECORDS && Date.now() - this.snapshotAt < SNAPSHOT_AT_LEAST_EVERY_MS) return;
+    this.snapshotIfDirty();
+  }
+
   snapshotIfDirty(): void {
+    this.sinceSnapshot = 0;
+    this.snapshotAt = Date.now();
     if (!this.dirty || !this.opts.snapshotFile) return;
     this.dirty = false;
     // sql.js exports through SQLite's backup API, which waits for open write transactions.
