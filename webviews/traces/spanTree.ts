@@ -36,26 +36,32 @@ export class SpanTree {
   constructor(spans: SpanRecord[]) {
     let min = Infinity;
     let max = -Infinity;
-    const abs = spans.map((s) => {
+    // Absolute times in typed arrays: a 10,000-span trace opens faster without an object per span here.
+    const starts = new Float64Array(spans.length);
+    const ends = new Float64Array(spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
       const start = nanosToMs(s.startTimeUnixNano);
       // A span still running has no end: draw it up to the latest time seen.
       const end = s.endTimeUnixNano ? nanosToMs(s.endTimeUnixNano) : NaN;
       if (start < min) min = start;
       if (end > max) max = end;
       if (start > max) max = start;
-      return { s, start, end };
-    });
+      starts[i] = start;
+      ends[i] = end;
+    }
     this.startMs = Number.isFinite(min) ? min : 0;
     this.durationMs = Math.max(0, max - this.startMs);
     let errors = 0;
-    for (const { s, start, end } of abs) {
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
       const node: SpanNode = {
         span: s,
-        start: start - this.startMs,
-        end: (Number.isNaN(end) ? max : end) - this.startMs,
+        start: starts[i] - this.startMs,
+        end: (Number.isNaN(ends[i]) ? max : ends[i]) - this.startMs,
         depth: 0,
         children: [],
-        error: s.status === 2 || (s.events ?? []).some((e) => e.name === 'exception'),
+        error: s.status === 2 || (s.events !== undefined && s.events.some((e) => e.name === 'exception')),
         critical: false,
         hasSource: spanSource(s) !== undefined,
       };
@@ -95,7 +101,7 @@ export class SpanTree {
       const node = work.pop() as SpanNode;
       node.critical = true;
       let cursor = node.end;
-      const byEnd = [...node.children].sort((a, b) => b.end - a.end);
+      const byEnd = node.children.length > 1 ? [...node.children].sort((a, b) => b.end - a.end) : node.children;
       for (const child of byEnd) {
         if (child.end <= cursor + 1e-6) {
           work.push(child);

@@ -105,7 +105,7 @@ export class TraceView {
   private runSearch(): void {
     if (!this.tree) return;
     const hits = this.tree.search(this.search.value);
-    this.matches = this.tree.order.filter((n) => hits.has(n));
+    this.matches = hits.size === 0 ? [] : this.tree.order.filter((n) => hits.has(n));
     this.waterfall.setMatches(hits);
     this.searchInfo.textContent = this.search.value.trim() === '' ? '' : `${this.matches.length} match${this.matches.length === 1 ? '' : 'es'}`;
   }

@@ -20,13 +20,27 @@ interface Row {
   el: HTMLElement;
   twisty: HTMLElement;
   name: HTMLElement;
-  flags: HTMLElement;
+  /** Mastra span type badge, error icon and source button: made once, shown or hidden per span. */
+  type: HTMLElement;
+  error: HTMLElement;
+  source: HTMLElement;
   bar: HTMLElement;
   label: HTMLElement;
   node?: SpanNode;
   /** What the row shows now, to skip writes that would change nothing. */
-  key?: string;
+  state: RowState;
   index?: number;
+  /** The render pass that last placed this row (rows not placed in a pass are hidden). */
+  pass: number;
+}
+
+/** The per-row facts that change with selection, collapse, search and zoom. */
+interface RowState {
+  collapsed?: boolean;
+  selected?: boolean;
+  match?: boolean;
+  left?: number;
+  width?: number;
 }
 
 export class Waterfall {
@@ -41,17 +55,45 @@ export class Waterfall {
   /** The part of the trace on screen, in ms since its start (zoom). */
   private window = { from: 0, to: 1 };
   private frame = 0;
+  private pass = 0;
   private axisKey = '';
+  /**
+   * The viewport's scroll offset and height, kept from its scroll events and resize observer: reading
+   * them from the element during a render would force a style and layout pass before the rows go in.
+   */
+  private viewTop = 0;
+  private viewHeight = 0;
 
   constructor(private readonly events: WaterfallEvents) {
     this.axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' });
     this.spacer = h('div', { class: 'wf-spacer' });
     this.viewport = h('div', { class: 'wf-viewport', tabindex: 0, role: 'tree', 'aria-label': 'Spans' }, this.spacer);
     this.element = h('div', { class: 'waterfall' }, this.axis, this.viewport);
-    this.viewport.addEventListener('scroll', () => this.schedule());
+    this.viewport.addEventListener('scroll', () => {
+      this.viewTop = this.viewport.scrollTop;
+      this.schedule();
+    });
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
     this.viewport.addEventListener('click', (e) => this.onClick(e));
-    new ResizeObserver(() => this.schedule()).observe(this.viewport);
+    new ResizeObserver((entries) => this.onResize(entries[entries.length - 1].contentRect.height)).observe(this.viewport);
+  }
+
+  /** Rows for a taller viewport go in before this frame paints; a shorter one waits for the next frame. */
+  private onResize(height: number): void {
+    const grew = height > this.viewHeight;
+    this.viewHeight = height;
+    if (grew) this.render();
+    else this.schedule();
+  }
+
+  /** The viewport's height; before it was first measured, the window's (an upper bound). */
+  private get height(): number {
+    return this.viewHeight || window.innerHeight || 600;
+  }
+
+  private scrollTo(top: number): void {
+    this.viewport.scrollTop = top;
+    this.viewTop = top;
   }
 
   show(tree: SpanTree): void {
@@ -62,9 +104,9 @@ export class Waterfall {
     this.axisKey = '';
     for (const row of this.rows) {
       row.node = undefined;
-      row.key = undefined;
+      row.state = {};
     }
-    this.viewport.scrollTop = 0;
+    this.scrollTo(0);
     this.render();
   }
 
@@ -97,9 +139,9 @@ export class Waterfall {
     const index = this.tree.reveal(node);
     this.selected = node;
     const top = index * ROW_HEIGHT;
-    const vh = this.viewport.clientHeight;
-    if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.viewport.scrollTop + vh) this.viewport.scrollTop = top + ROW_HEIGHT - vh;
+    const vh = this.height;
+    if (top < this.viewTop) this.scrollTo(top);
+    else if (top + ROW_HEIGHT > this.viewTop + vh) this.scrollTo(top + ROW_HEIGHT - vh);
     this.render();
     if (focus) this.viewport.focus();
     this.events.select(node);
@@ -120,23 +162,23 @@ export class Waterfall {
     const total = tree.visible.length;
     const height = `${total * ROW_HEIGHT}px`;
     if (this.spacer.style.height !== height) this.spacer.style.height = height;
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const count = Math.min(total - first, Math.ceil((this.viewport.clientHeight || 600) / ROW_HEIGHT) + 2 * OVERSCAN);
+    const first = Math.max(0, Math.min(Math.floor(this.viewTop / ROW_HEIGHT), total - 1) - OVERSCAN);
+    const count = Math.max(0, Math.min(total - first, Math.ceil(this.height / ROW_HEIGHT) + 2 * OVERSCAN));
     while (this.rows.length < count) this.rows.push(this.makeRow());
     // Row i of the trace always lands in pool slot i % pool size: a row that stays in view keeps
     // its element, so a scroll step refills only the rows that came into view.
     const pool = this.rows.length;
-    const used = new Set<number>();
+    const pass = ++this.pass;
     for (let index = first; index < first + count; index++) {
-      used.add(index % pool);
-      this.fill(this.rows[index % pool], tree.visible[index], index);
+      const row = this.rows[index % pool];
+      row.pass = pass;
+      this.fill(row, tree.visible[index], index);
     }
-    for (let slot = 0; slot < pool; slot++) {
-      const row = this.rows[slot];
-      if (used.has(slot) || !row.node) continue;
+    for (const row of this.rows) {
+      if (row.pass === pass || !row.node) continue;
       row.el.hidden = true;
       row.node = undefined;
-      row.key = undefined;
+      row.state = {};
     }
     const active = this.selected && !this.hiddenByCollapse(this.selected) ? `span-${this.selected.span.spanId}` : undefined;
     if (active) this.viewport.setAttribute('aria-activedescendant', active);
@@ -156,13 +198,18 @@ export class Waterfall {
   private makeRow(): Row {
     const twisty = h('span', { class: 'wf-twisty codicon' });
     const name = h('span', { class: 'wf-name-text' });
-    const flags = h('span', { class: 'wf-flags' });
+    // Mastra's own span kind (workflow_run, workflow_step, tool_call, agent_run, …).
+    const type = h('span', { class: 'wf-type', title: 'Mastra span type', hidden: true });
+    const error = icon('error', 'error');
+    error.hidden = true;
+    const source = h('button', { class: 'wf-source codicon codicon-go-to-file', title: 'Open source (Enter)', 'aria-label': 'Open source', tabindex: -1, hidden: true });
+    const flags = h('span', { class: 'wf-flags' }, type, error, source);
     const label = h('span', { class: 'wf-bar-label' });
     const bar = h('div', { class: 'wf-bar' });
     const el = h('div', { class: 'wf-row', role: 'treeitem' },
       h('div', { class: 'wf-name' }, twisty, name, flags), h('div', { class: 'wf-timeline' }, bar, label));
     this.spacer.append(el);
-    return { el, twisty, name, flags, bar, label };
+    return { el, twisty, name, type, error, source, bar, label, state: {}, pass: 0 };
   }
 
   private fill(row: Row, node: SpanNode, index: number): void {
@@ -181,29 +228,28 @@ export class Waterfall {
       row.name.title = node.span.name;
       (row.name.parentElement as HTMLElement).style.paddingLeft = `${4 + node.depth * 14}px`;
       const mastraType = node.span.attributes['mastra.span_type'];
-      row.flags.replaceChildren(
-        // Mastra's own span kind (workflow_run, workflow_step, tool_call, agent_run, …).
-        ...(typeof mastraType === 'string' ? [h('span', { class: 'wf-type', title: 'Mastra span type' }, mastraType)] : []),
-        ...(node.error ? [icon('error', 'error')] : []),
-        ...(node.hasSource ? [h('button', { class: 'wf-source codicon codicon-go-to-file', title: 'Open source (Enter)', 'aria-label': 'Open source', tabindex: -1 })] : []),
-      );
+      row.type.hidden = typeof mastraType !== 'string';
+      if (typeof mastraType === 'string') row.type.textContent = mastraType;
+      row.error.hidden = !node.error;
+      row.source.hidden = !node.hasSource;
       row.label.textContent = formatDuration(node.end - node.start);
     }
     const hasChildren = node.children.length > 0;
     const collapsed = hasChildren && tree.isCollapsed(node);
     const selected = node === this.selected;
+    const match = this.matches.has(node);
     const span = this.window.to - this.window.from;
     const left = ((node.start - this.window.from) / span) * 100;
     const width = Math.max(((node.end - node.start) / span) * 100, 0.15);
     // Scrolling refills rows every frame: write to the DOM only what changed.
-    const key = `${node.span.spanId}|${collapsed}|${selected}|${this.matches.has(node)}|${left}|${width}`;
-    if (row.key === key) return;
-    row.key = key;
+    const was = row.state;
+    if (was.collapsed === collapsed && was.selected === selected && was.match === match && was.left === left && was.width === width) return;
+    row.state = { collapsed, selected, match, left, width };
     row.twisty.className = `wf-twisty codicon ${hasChildren ? (collapsed ? 'codicon-chevron-right' : 'codicon-chevron-down') : ''}`;
     if (hasChildren) row.el.setAttribute('aria-expanded', String(!collapsed));
     else row.el.removeAttribute('aria-expanded');
     row.el.setAttribute('aria-selected', String(selected));
-    row.el.className = ['wf-row', selected && 'selected', node.error && 'error', this.matches.has(node) && 'match', node.critical && 'critical'].filter(Boolean).join(' ');
+    row.el.className = ['wf-row', selected && 'selected', node.error && 'error', match && 'match', node.critical && 'critical'].filter(Boolean).join(' ');
     row.bar.style.left = `${left}%`;
     row.bar.style.width = `${width}%`;
     // The timeline keeps a margin on its right for the label of a bar that ends at the trace end.
@@ -241,7 +287,7 @@ export class Waterfall {
     const tree = this.tree;
     if (!tree || tree.visible.length === 0) return;
     const at = this.selected ? tree.visible.indexOf(this.selected) : -1;
-    const page = Math.max(1, Math.floor(this.viewport.clientHeight / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor(this.height / ROW_HEIGHT) - 1);
     const go = (i: number) => this.select(tree.visible[Math.max(0, Math.min(tree.visible.length - 1, i))]);
     const node = this.selected;
     switch (e.key) {
