@@ -44,6 +44,20 @@ const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 3 * 60_000;
 const MAX_RECONNECT_ATTEMPTS = 10;
 
+/** How long a failed state must last before it is announced in a notification. */
+const FAILURE_NOTICE_MS = 3000;
+
+/**
+ * The language client's own error notifications ("couldn't create connection to server", …)
+ * fire during recoveries this owner goes on to complete, and repeat what it reports through its
+ * state (status bar) and its own notice: they go to the output channel only.
+ */
+class QuietLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
+
 export class DaemonClient implements vscode.Disposable {
   readonly paths: StatePaths;
   private client: LanguageClient | undefined;
@@ -59,6 +73,7 @@ export class DaemonClient implements vscode.Disposable {
   /** The daemon whose connection just closed: its listening socket can outlive the connection briefly. */
   private lostPid: number | undefined;
   private reconnectAttempts = 0;
+  private failureNotice: NodeJS.Timeout | undefined;
   /** Notification handlers that live as long as their owner, re-attached on every connection. */
   private readonly handlers = new Set<(client: LanguageClient, scope: DisposableStore) => void>();
 
@@ -75,7 +90,7 @@ export class DaemonClient implements vscode.Disposable {
     if (this.client) return;
     // A reconnect keeps its 'reconnecting' state (and its bounded attempts) while the new client starts.
     if (this.current.kind !== 'reconnecting') this.setState({ kind: 'connecting' });
-    const client = new LanguageClient('runlens', 'Runlens', () => this.serverStreams(), {
+    const client = new QuietLanguageClient('runlens', 'Runlens', () => this.serverStreams(), {
       documentSelector: [],
       outputChannel: this.opts.log,
       errorHandler: {
@@ -150,6 +165,7 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.failureNotice);
     this.connectionScope.dispose();
     // Stopping the client closes our connection only; the daemon and its servers keep running.
     this.client?.stop().catch(() => undefined);
@@ -272,6 +288,15 @@ export class DaemonClient implements vscode.Disposable {
     const message = err instanceof Error ? err.message : String(err);
     this.opts.log.error(message);
     this.setState({ kind: 'failed', message });
+    // A start can fail halfway through a recovery that then succeeds (the connection it was
+    // handshaking on closed): only a failure that lasts is announced.
+    clearTimeout(this.failureNotice);
+    this.failureNotice = setTimeout(() => {
+      if (this.current.kind !== 'failed' || this.current.message !== message) return;
+      void vscode.window.showErrorMessage(`Runlens: ${message}`, 'Show Daemon Log').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('runlens.showDaemonLog');
+      });
+    }, FAILURE_NOTICE_MS);
   }
 
   private setState(state: DaemonState): void {
