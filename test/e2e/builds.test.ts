@@ -14,7 +14,7 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, runlensCli, tearDown } from './failureLogs';
 import { panelText } from './workbenchText';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'slow-build');
@@ -63,13 +63,8 @@ describe('builds in code-server', function () {
   after(async function () {
     this.timeout(60_000);
     fs.rmSync(hold, { force: true });
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
     // Builds and logs of this run are not needed after it.
-    fs.rmSync(workspace, { recursive: true, force: true });
-    fs.rmSync(home, { recursive: true, force: true });
+    await tearDown({ workbenches: [workbench], server, home, project: workspace, remove: [workspace, home] });
   });
 
   it('shows a running build in a progress notification and cancels it from there', async () => {

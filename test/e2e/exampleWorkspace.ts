@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Context } from 'mocha';
 import { REPO_ROOT, openWorkbench, startCodeServer, type CodeServer, type Workbench } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, tearDown } from './failureLogs';
 
 /** Folders never copied from an example: installed dependencies and build output. */
 const SKIP = /[\\/](node_modules|dist|\.mastra)$/;
@@ -41,10 +41,6 @@ export class ExampleWorkspace {
   }
 
   async close(): Promise<void> {
-    await this.workbench?.close().catch(() => undefined);
-    await this.server?.stop().catch(() => undefined);
-    await runlensCli(this.home, ['down', '--project', this.workspace]).catch(() => undefined);
-    await runlensCli(this.home, ['daemon', 'stop']).catch(() => undefined);
-    for (const dir of [this.workspace, this.home]) fs.rmSync(dir, { recursive: true, force: true });
+    await tearDown({ workbenches: [this.workbench], server: this.server, home: this.home, project: this.workspace, remove: [this.workspace, this.home] });
   }
 }

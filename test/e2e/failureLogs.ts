@@ -28,3 +28,16 @@ export function printLogsIfFailed(ctx: Context, parts: { server?: CodeServer; wo
   const log = parts.home && path.join(parts.home, 'daemon.log');
   if (log && fs.existsSync(log)) console.log(`--- ${log} ---\n${fs.readFileSync(log, 'utf8').slice(-20_000)}`);
 }
+
+/**
+ * For `after`: closes the browsers, then code-server (a live extension would start a new daemon
+ * as soon as this one stops), stops the project's servers and the daemon, and removes `remove`.
+ * Best effort: a suite's teardown must not hide its tests' results.
+ */
+export async function tearDown(parts: { workbenches: (Workbench | undefined)[]; server?: CodeServer; home: string; project?: string; remove?: string[] }): Promise<void> {
+  for (const w of parts.workbenches) await w?.close().catch(() => undefined);
+  await parts.server?.stop().catch(() => undefined);
+  if (parts.project) await runlensCli(parts.home, ['down', '--project', parts.project]).catch(() => undefined);
+  await runlensCli(parts.home, ['daemon', 'stop']).catch(() => undefined);
+  for (const dir of parts.remove ?? []) fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, openWorkbench, runCommand, startCodeServer, waitForStatusLabel, waitUntil, type CodeServer, type Workbench } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, tearDown } from './failureLogs';
 
 interface Rendered {
   csp: string | null;
@@ -57,11 +57,7 @@ describe('panel security in code-server', function () {
 
   after(async function () {
     this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
-    fs.rmSync(workspace, { recursive: true, force: true });
-    fs.rmSync(home, { recursive: true, force: true });
+    await tearDown({ workbenches: [workbench], server, home, remove: [workspace, home] });
   });
 
   // One panel: both share panelHtml (checked for both in test/faults/securityAccess.test.ts), and

@@ -14,7 +14,7 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, runlensCli, tearDown } from './failureLogs';
 import { panelText } from './workbenchText';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'hello-node');
@@ -58,13 +58,7 @@ describe('reliability in code-server', function () {
 
   after(async function () {
     this.timeout(60_000);
-    await second?.close().catch(() => undefined);
-    await first?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
-    fs.rmSync(workspace, { recursive: true, force: true });
-    fs.rmSync(home, { recursive: true, force: true });
+    await tearDown({ workbenches: [second, first], server, home, project: workspace, remove: [workspace, home] });
   });
 
   it('keeps a running server across a window reload: same pid, healthy again, log still streaming', async () => {

@@ -13,7 +13,7 @@ import {
   REPO_ROOT, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, runlensCli, tearDown } from './failureLogs';
 import { defineServerJourney } from './serverJourney';
 import { panelText, recordNotices } from './workbenchText';
 
@@ -42,10 +42,7 @@ describe('servers in code-server', function () {
 
   after(async function () {
     this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['down', '--project', workspace]).catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
+    await tearDown({ workbenches: [workbench], server, home, project: workspace });
   });
 
   // The journey shared with the packaged-extension test: view, start with build progress, logs,

@@ -12,7 +12,7 @@ import {
   REPO_ROOT, editorTab, openWorkbench, runCommand, screenshot, startCodeServer, waitForStatusLabel, waitUntil,
   type CodeServer, type Workbench,
 } from './codeServer';
-import { printLogsIfFailed, runlensCli } from './failureLogs';
+import { printLogsIfFailed, tearDown } from './failureLogs';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspaces', 'basic');
 const CLI = path.join(REPO_ROOT, 'bin', 'runlens');
@@ -83,12 +83,8 @@ describe('settings in code-server', function () {
 
   after(async function () {
     this.timeout(60_000);
-    await workbench?.close().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await runlensCli(home, ['daemon', 'stop']).catch(() => undefined);
     // Builds and logs of this run are not needed after it.
-    fs.rmSync(workspace, { recursive: true, force: true });
-    fs.rmSync(home, { recursive: true, force: true });
+    await tearDown({ workbenches: [workbench], server, home, remove: [workspace, home] });
   });
 
   it('offers a daemon restart for the health interval, and the new daemon gets it', async () => {
