@@ -6,7 +6,8 @@
  * the event loop delay a client sees. Prints figures; not a test.
  *   npx tsx bench/log-load.ts [seconds] [servers] [linesPerSecond]
  * BENCH_CPU_PROF=<dir> starts the daemon with `--cpu-prof` into that folder (the profile is
- * written when the daemon stops). BENCH_START_TIMEOUT_S bounds the start of all servers (default 180).
+ * written when the daemon stops). BENCH_NODE_ARGS="--trace-gc …" starts it with those Node flags, its
+ * output kept in <tmp>/rl-bench-daemon.out. BENCH_START_TIMEOUT_S bounds the start of all servers (default 180).
  *
  * Servers outlive the daemon by design, so every way out of this script stops them: the normal
  * path asks the daemon; if the daemon does not answer (or on Ctrl-C) every process whose working
@@ -18,8 +19,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../shared/node/rpcClient';
-import { DaemonStatusRequest, type DaemonStatusResult } from '../shared/protocol/daemon';
+import { DaemonStatusRequest, type DaemonStatusResult, type LoopDelayWindow } from '../shared/protocol/daemon';
 import { LogsGetRequest } from '../shared/protocol/logs';
+import { TelemetryStatsRequest } from '../shared/protocol/telemetry';
+import type { StoreStats } from '../shared/telemetry/query';
 import { ServersListRequest, ServersStartRequest, ServersStopRequest } from '../shared/protocol/servers';
 import { statePaths } from '../shared/node/stateDir';
 import { DAEMON_SCRIPT, cliJson, connectClient, daemonPids, runCli, waitFor } from '../test/integration/helpers';
@@ -42,11 +45,14 @@ function makeProject(root: string): string {
 
 async function startDaemon(home: string): Promise<void> {
   const prof = process.env.BENCH_CPU_PROF;
-  if (!prof) return void (await cliJson(['daemon', 'start'], home));
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (!prof && nodeArgs.length === 0) return void (await cliJson(['daemon', 'start'], home));
   // --cpu-prof is refused in NODE_OPTIONS, so this daemon is spawned here rather than by the CLI.
   fs.mkdirSync(home, { recursive: true });
-  const args = ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`, DAEMON_SCRIPT, '--home', home];
-  child_process.spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, RUNLENS_HOME: home } }).unref();
+  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []), ...nodeArgs, DAEMON_SCRIPT, '--home', home];
+  const out = fs.openSync(path.join(home, 'daemon.out'), 'a');
+  child_process.spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, RUNLENS_HOME: home } }).unref();
+  fs.closeSync(out);
   await waitFor('the profiled daemon to listen', () => fs.existsSync(statePaths(home).socket), 30_000);
 }
 
@@ -60,27 +66,45 @@ interface Window {
   peak: number;
   /** The daemon thread's memory when the RSS peaked. */
   atPeak: DaemonStatusResult['memory'];
+  /** The local store's thread, asked when the RSS peaked (its answer may come a little later). */
+  storeAtPeak: StoreStats['memory'];
   cpu: number;
+  /** The daemon's own event loop delay, per 10 s window that ended inside the window. */
+  loop: LoopDelayWindow[];
 }
 
 async function probe(c: MessageConnection, pid: number): Promise<Window> {
   const rttMs: number[] = [];
   let peak = 0;
   let atPeak: DaemonStatusResult['memory'];
+  let storeAtPeak: StoreStats['memory'];
+  let storeAsked = false;
+  const loop: LoopDelayWindow[] = [];
   const cpu0 = cpuSeconds(pid);
-  const end = Date.now() + seconds * 1000;
+  const begin = Date.now();
+  const end = begin + seconds * 1000;
   while (Date.now() < end) {
     const t = performance.now();
     const status = await orClosed(c, c.sendRequest(DaemonStatusRequest, {}));
     rttMs.push(performance.now() - t);
+    const l = status.loopDelay;
+    if (l && l.startMs >= begin && l.endMs !== loop.at(-1)?.endMs) loop.push(l);
     if (rssMb(pid) > peak) {
       peak = rssMb(pid);
       atPeak = status.memory;
+      // Not awaited: the store answers after the batch it is inserting, which would slow the probes.
+      if (!storeAsked) {
+        storeAsked = true;
+        orClosed(c, c.sendRequest(TelemetryStatsRequest, {}))
+          .then((stats) => (storeAtPeak = stats.stores.find((st) => st.backend === 'local')?.memory))
+          .catch(() => undefined)
+          .finally(() => (storeAsked = false));
+      }
     }
     // Pacing of the probe, not a wait for a condition.
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { rttMs, peak, atPeak, cpu: cpuSeconds(pid) - cpu0 };
+  return { rttMs, peak, atPeak, storeAtPeak, cpu: cpuSeconds(pid) - cpu0, loop };
 }
 
 function printWindow(w: Window, before: number, startS: number): void {
@@ -91,9 +115,13 @@ function printWindow(w: Window, before: number, startS: number): void {
   console.log(`daemon RSS                     ${before.toFixed(0)} MB before, peak ${w.peak.toFixed(0)} MB (target < 200 MB)`);
   const mb = (n = 0): string => `${(n / 1048576).toFixed(0)} MB`;
   const m = w.atPeak;
-  if (m) console.log(`  at the peak, daemon thread     heap ${mb(m.heapUsedBytes)} used of ${mb(m.heapTotalBytes)}, external ${mb(m.externalBytes)} (array buffers ${mb(m.arrayBuffersBytes)}); the rest is the store worker and native`);
+  if (m) console.log(`  at the peak, daemon thread     heap ${mb(m.heapUsedBytes)} used of ${mb(m.heapTotalBytes)}, external ${mb(m.externalBytes)} (array buffers ${mb(m.arrayBuffersBytes)})`);
+  const st = w.storeAtPeak;
+  if (st) console.log(`  store worker                   heap ${mb(st.heapUsedBytes)} used of ${mb(st.heapTotalBytes)}, external ${mb(st.externalBytes)} (SQLite's heap and its ${mb(st.fileBytes)} database file)`);
   console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
-  console.log(`status round trip (loop delay) p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (target p99 < 50 ms)`);
+  console.log(`status round trip               p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (the daemon, this process and the socket)`);
+  const windows = w.loop.map((l) => `p99 ${l.p99Ms} / max ${l.maxMs}`).join(', ');
+  console.log(`daemon event loop delay        per 10 s window: ${windows || 'no whole window inside the run'} ms (target p99 < 50 ms)`);
 }
 
 async function measure(c: MessageConnection, pid: number, home: string, project: string): Promise<void> {
@@ -124,6 +152,11 @@ async function cleanUp(c: MessageConnection | undefined, home: string, root: str
   // Whatever is left (a daemon that did not answer, servers it did not stop) goes now.
   const killed = killProcessesUnder(root, daemonPids(home));
   if (killed > 0) console.error(`killed ${killed} leftover processes of this run`);
+  const out = path.join(home, 'daemon.out');
+  if (fs.existsSync(out)) {
+    fs.copyFileSync(out, path.join(os.tmpdir(), 'rl-bench-daemon.out'));
+    console.log(`daemon output kept in ${path.join(os.tmpdir(), 'rl-bench-daemon.out')}`);
+  }
   fs.rmSync(root, { recursive: true, force: true });
 }
 

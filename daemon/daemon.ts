@@ -5,10 +5,12 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { PROTOCOL_VERSION, type DaemonIdentity } from '../shared/protocol';
+import type { LoopDelayWindow } from '../shared/protocol/daemon';
 import type { StatePaths } from '../shared/node/stateDir';
 import { openClientConnection, type ClientConnection } from './rpc/connection';
 import { registerDaemonHandlers, type DaemonControl } from './rpc/daemonHandlers';
 import type { Logger } from './log';
+import { LoopDelayMonitor } from './loopDelay';
 
 /** Registers one protocol area's handlers on a new connection (see daemon/services.ts). */
 export type AreaRegistrar = (conn: ClientConnection) => void;
@@ -36,6 +38,7 @@ export class Daemon implements DaemonControl {
   private nextId = 1;
   private stopping = false;
   private readonly startedAt = Date.now();
+  private readonly loop = new LoopDelayMonitor();
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.log;
@@ -77,6 +80,10 @@ export class Daemon implements DaemonControl {
     return this.opts.otlpEndpoint?.();
   }
 
+  loopDelay(): LoopDelayWindow | undefined {
+    return this.loop.lastWindow();
+  }
+
   connections(): ClientConnection[] {
     return [...this.open];
   }
@@ -84,6 +91,7 @@ export class Daemon implements DaemonControl {
   shutdown(reason: string): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.loop.dispose();
     this.log.info(`shutting down: ${reason}`);
     // Stop accepting at once, so a client starting a successor never reaches this daemon.
     this.server.close();

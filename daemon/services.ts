@@ -20,7 +20,7 @@ import { ProjectServers } from './servers/projectResolver';
 import type { ServerSpec } from './servers/spec';
 import { Supervisor } from './servers/supervisor';
 import { HolePuncher } from './logs/holePuncher';
-import { buildLogRecords, serverLogRecords, usageMetrics } from './servers/telemetryBridge';
+import { buildLogRecords, serverLineRecords, usageMetrics } from './servers/telemetryBridge';
 
 export interface ServiceDeps {
   paths: StatePaths;
@@ -67,7 +67,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       const req = runRequest(spec, run.runId, run.runDir);
       telemetry.adoptRun(req, env).catch((err: unknown) => deps.log.warn(`${req.serverId}: telemetry of the adopted run: ${(err as Error).message}`));
     },
-    lineSink: (serverId, lines) => telemetry.ingestLogs(serverLogRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
+    lineSink: (serverId, lines) => telemetry.ingestLines(serverLineRecords(serverId, serverId.slice(serverId.indexOf(':') + 1), lines)),
     punchHole: holes.punch,
     usageSink: (samples, at) => telemetry.ingestMetrics(usageMetrics(samples, at)),
   });

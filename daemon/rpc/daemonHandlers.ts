@@ -6,6 +6,7 @@ import {
   type ClientKind,
   type DaemonIdentity,
   type HelloResult,
+  type LoopDelayWindow,
 } from '../../shared/protocol';
 import { asObject, optNumber, optString, reqNumber, reqOneOf, reqString } from '../../shared/protocol/validate';
 import { compareBuilds } from '../../shared/version';
@@ -21,6 +22,7 @@ export interface DaemonControl {
   shutdown(reason: string): void;
   /** The OTLP receiver's address, once telemetry is running. */
   otlpEndpoint?(): string | undefined;
+  loopDelay?(): LoopDelayWindow | undefined;
   log: Logger;
 }
 
@@ -50,6 +52,7 @@ export function registerDaemonHandlers(conn: ClientConnection, daemon: DaemonCon
       rssBytes: m.rss,
       memory: { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers },
       otlpEndpoint: daemon.otlpEndpoint?.(),
+      loopDelay: daemon.loopDelay?.(),
     };
   });
 

@@ -1,6 +1,7 @@
 /**
  * Server and build output and resource samples as telemetry records. Ids are stable for the same input (run,
  * stream, line number), so lines read again after a daemon crash are dropped as repeats by the stores.
+ * Server output goes as blocks (`lines` records) that the stores expand: see shared/telemetry/serverLines.ts.
  */
 import { guessLevel } from '../../shared/logLevel';
 import type { LogLine } from '../../shared/protocol/logs';
@@ -8,37 +9,28 @@ import type { ServerInfo } from '../../shared/protocol/servers';
 import { stripAnsi } from '../../shared/ansi';
 import type { TreeUsage } from '../health/resources';
 import type { BuildLogBatch } from '../builds/service';
+import type { ServerLinesRecord } from '../../shared/telemetry/serverLines';
 import type { NewLog, NewMetric } from '../telemetry/service';
 
 const msToNano = (ms: number): string => (BigInt(Math.round(ms)) * 1_000_000n).toString();
 
-/** Shared, frozen: a fresh attributes object per line of a log flood was garbage for nothing. */
-const STREAM_ATTRIBUTES = { stdout: Object.freeze({ 'log.iostream': 'stdout' }), stderr: Object.freeze({ 'log.iostream': 'stderr' }) };
-
-export function serverLogRecords(serverId: string, service: string, lines: readonly LogLine[]): NewLog[] {
-  const out: NewLog[] = [];
-  // Lines of one batch mostly share their millisecond: one BigInt conversion per distinct time.
-  let lastMs = NaN;
-  let lastNs = '';
+/**
+ * A sink batch as `lines` records: one per run of consecutive lines of one stream (a read block).
+ * Runlens's own separator lines are for the views, not for the app's telemetry.
+ */
+export function serverLineRecords(serverId: string, service: string, lines: readonly LogLine[]): ServerLinesRecord[] {
+  const out: ServerLinesRecord[] = [];
+  let block: ServerLinesRecord | undefined;
   for (const l of lines) {
-    // Runlens's own separator lines are for the views, not for the app's telemetry.
-    if (l.stream === 'system' || l.line === undefined) continue;
-    const message = stripAnsi(l.text);
-    if (l.time !== lastMs) {
-      lastMs = l.time;
-      lastNs = msToNano(l.time);
+    if (l.stream === 'system' || l.line === undefined) {
+      block = undefined;
+      continue;
     }
-    out.push({
-      id: `log:${l.runId}:${l.stream}:${l.line}`,
-      timeUnixNano: lastNs,
-      level: guessLevel(message, l.stream),
-      message,
-      source: 'server',
-      serverId,
-      runId: l.runId,
-      service,
-      attributes: STREAM_ATTRIBUTES[l.stream],
-    });
+    if (!block || block.stream !== l.stream || block.runId !== l.runId || block.line + block.texts.length !== l.line) {
+      block = { t: 'lines', serverId, runId: l.runId, service, stream: l.stream, line: l.line, timeUnixNano: msToNano(l.time), texts: [] };
+      out.push(block);
+    }
+    block.texts.push(l.text);
   }
   return out;
 }

@@ -4,7 +4,8 @@
  * the feeder lag on disk instead of growing memory; a failing store (ClickHouse down) is retried
  * with backoff from the same checkpoint, and the segments are the buffer meanwhile.
  */
-import type { TelemetryRecord } from '../../shared/telemetry/model';
+import type { LogRecord, TelemetryRecord } from '../../shared/telemetry/model';
+import { expandLines, linesProblem, type SegmentRecord, type ServerLinesRecord } from '../../shared/telemetry/serverLines';
 import type { Checkpoint, InsertBatch, SegmentLine, TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
 import type { Quarantine, QuarantineEntry } from './quarantine';
@@ -181,7 +182,9 @@ export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: numbe
       bad.push({ source: `${segmentsDir}/${segmentName(line.segment)}@${line.offset}`, reason: rec, text: line.text });
       continue;
     }
-    if (rec.t === 'span') {
+    if (Array.isArray(rec)) {
+      for (const l of rec) batch.logs.push(l);
+    } else if (rec.t === 'span') {
       batch.spans.push(rec);
       spanLines.push(line);
     } else if (rec.t === 'log') batch.logs.push(rec);
@@ -191,17 +194,19 @@ export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: numbe
   return { from, next: chunk.next, batch, bad };
 }
 
-/** A segment line back into a record, or the reason it is not one. */
-export function parseSegmentLine(text: string): TelemetryRecord | string {
+/** A segment line back into a record (a `lines` block into its log records), or the reason it is not one. */
+export function parseSegmentLine(text: string): TelemetryRecord | LogRecord[] | string {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (err) {
     return `not JSON: ${(err as Error).message}`;
   }
-  const r = v as Partial<TelemetryRecord> | null;
+  const r = v as Partial<SegmentRecord> | null;
   if (!r || typeof r !== 'object') return 'not an object';
   switch (r.t) {
+    case 'lines':
+      return linesProblem(r) ?? expandLines(r as ServerLinesRecord);
     case 'span':
       return typeof r.traceId === 'string' && typeof r.spanId === 'string' && typeof r.startTimeUnixNano === 'string' ? (r as TelemetryRecord) : 'span without traceId, spanId or start';
     case 'log':

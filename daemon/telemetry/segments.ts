@@ -8,7 +8,7 @@
 import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TelemetryRecord } from '../../shared/telemetry/model';
+import type { SegmentRecord } from '../../shared/telemetry/serverLines';
 import type { Checkpoint, SegmentLine } from '../../shared/telemetry/query';
 
 const NAME = /^(\d{12})\.jsonl$/;
@@ -66,7 +66,7 @@ export class SegmentWriter {
   }
 
   /** Appends records as one write; returns the position after them. */
-  append(records: readonly TelemetryRecord[]): Checkpoint {
+  append(records: readonly SegmentRecord[]): Checkpoint {
     if (records.length > 0) {
       // Each record is encoded straight into one reused buffer: concatenating a batch into one
       // string and encoding that allocated two fresh copies of it per batch, and under a log

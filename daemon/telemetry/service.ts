@@ -20,6 +20,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LogRecord, MetricPoint, TelemetryRecord } from '../../shared/telemetry/model';
+import type { SegmentRecord, ServerLinesRecord } from '../../shared/telemetry/serverLines';
 import type { TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
 import { openLocalStore } from '../stores/local/workerStore';
@@ -157,7 +158,7 @@ export class TelemetryService {
    * again. Server log lines and metrics are dropped from telemetry meanwhile (the log files keep
    * the lines), so a full disk never stops the log tailer that feeds them.
    */
-  private append(records: readonly TelemetryRecord[], refuse = false): void {
+  private append(records: readonly SegmentRecord[], refuse = false): void {
     try {
       this.writer.append(records);
       if (this.ingestError) this.deps.log.info('telemetry segments can be written again');
@@ -180,6 +181,11 @@ export class TelemetryService {
       l.id ??= crypto.randomUUID();
     }
     this.append(logs as LogRecord[]);
+  }
+
+  /** Server output blocks; the stores expand them into one log record per line. */
+  ingestLines(blocks: readonly ServerLinesRecord[]): void {
+    this.append(blocks);
   }
 
   ingestMetrics(points: readonly NewMetric[]): void {

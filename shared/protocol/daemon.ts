@@ -60,6 +60,17 @@ export interface DaemonStatusResult {
   memory?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number };
   /** Where apps send OTLP/HTTP, e.g. `http://127.0.0.1:4318`. */
   otlpEndpoint?: string;
+  /** Event loop delay over the last complete 10 s window (absent in the daemon's first one). */
+  loopDelay?: LoopDelayWindow;
+}
+
+export interface LoopDelayWindow {
+  /** Unix ms. */
+  startMs: number;
+  endMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface DaemonShutdownParams {

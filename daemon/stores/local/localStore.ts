@@ -170,7 +170,14 @@ export class LocalStore implements TelemetryStore {
       oldestMs: range?.[0] == null ? undefined : Number(range[0]),
       newestMs: range?.[1] == null ? undefined : Number(range[1]),
       bytes: this.snapshotBytes || undefined,
+      memory: this.memory(one),
     };
+  }
+
+  private memory(one: (sql: string) => number): StoreStats['memory'] {
+    // In the worker these are the worker's own isolate; on the daemon thread (tests), the daemon's.
+    const m = process.memoryUsage();
+    return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, fileBytes: one('PRAGMA page_count') * one('PRAGMA page_size') };
   }
 
   /** Drops whole traces older than the age limit, then the oldest traces beyond the span limit. */
