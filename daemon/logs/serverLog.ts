@@ -40,8 +40,8 @@ interface Attached {
 export interface ServerLogOptions {
   /** Lines kept in memory (default 10,000). */
   capacity?: number;
-  /** Characters of text kept in memory (default 4 Mi); older lines are read back from the files. */
-  ringChars?: number;
+  /** Bytes of text (UTF-8) kept in memory (default 4 MiB); older lines are read back from the files. */
+  ringBytes?: number;
   sink?: LineSink;
   /** Continues numbering after a daemon restart, so clients' cursors stay valid. */
   firstSeq?: number;
@@ -64,7 +64,7 @@ export class ServerLog {
   private seq = 0;
 
   constructor(readonly serverId: string, private readonly opts: ServerLogOptions = {}) {
-    this.ring = new LineRing(opts.capacity ?? 10_000, opts.ringChars);
+    this.ring = new LineRing(opts.capacity ?? 10_000, opts.ringBytes);
     this.sink = opts.sink;
     this.seq = opts.firstSeq ?? 0;
     this.index = new LineIndex(opts.indexFile, this.seq);

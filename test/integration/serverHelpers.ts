@@ -35,6 +35,15 @@ export function lineCount(file: string): number {
   return n;
 }
 
+/**
+ * Lines of a run's stream across its live file (rotated heads are holes of zeros) and its rotated
+ * copies. A rotation running while this reads can make one count wrong: wait for the expected one.
+ */
+export function streamLineCount(runDir: string, stream: 'stdout' | 'stderr'): number {
+  const files = fs.readdirSync(runDir).filter((f) => new RegExp(`^${stream}\\.log(\\.\\d+)?$`).test(f));
+  return files.reduce((n, f) => n + lineCount(path.join(runDir, f)), 0);
+}
+
 /** The folder of a server's current run, where its stdout.log and stderr.log are. */
 export function runDirOf(home: string, s: ServerInfo): string {
   assert.ok(s.runId, `server ${s.name} has no run`);

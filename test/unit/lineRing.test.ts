@@ -17,7 +17,7 @@ describe('line ring', () => {
     assert.deepEqual(ring.select({ limit: 10, fromEnd: true }).lines.map((l) => l.seq), [3, 4, 5]);
   });
 
-  it('drops the oldest lines once the text held passes its character cap', () => {
+  it('drops the oldest lines once the text held passes its byte cap', () => {
     const ring = new LineRing(100, 25);
     for (let i = 1; i <= 4; i++) ring.push(line(i, 'x'.repeat(10)));
     assert.deepEqual([ring.size, ring.oldestSeq, ring.newestSeq], [2, 3, 4]);
@@ -28,11 +28,40 @@ describe('line ring', () => {
     assert.deepEqual(ring.select({ limit: 10, fromEnd: true }).lines.map((l) => l.seq), [6]);
   });
 
-  it('pages lines the character cap pushed out of memory back from the files', async () => {
+  it('gives back every field of a line as it was pushed: UTF-8, streams, partial parts, line numbers', () => {
+    const ring = new LineRing(10);
+    const lines: LogLine[] = [
+      { seq: 1, time: 1717171717123, stream: 'stdout', text: 'plain', runId: 'r1', line: 1 },
+      { seq: 2, time: 1717171717124, stream: 'stderr', text: 'naïve 日本語 🚀 \u001b[31mred\u001b[0m', runId: 'r1', line: 1 },
+      { seq: 3, time: 1717171717125, stream: 'system', text: '--- restarted ---', runId: 'r2' },
+      { seq: 4, time: 1717171717126, stream: 'stdout', text: 'x'.repeat(70_000), runId: 'r2', line: 1, partial: true },
+      { seq: 5, time: 1717171717127, stream: 'stdout', text: '', runId: 'r2', line: 2 },
+    ];
+    for (const l of lines) ring.push(l);
+    assert.deepEqual(ring.select({ limit: 10, fromEnd: true }).lines, lines);
+    assert.deepEqual(ring.at(1), lines[1]);
+    assert.equal(ring.at(5), undefined);
+  });
+
+  it('keeps lines right across many reused text buffers, with lines longer than a buffer among them', () => {
+    const ring = new LineRing(500, 600_000);
+    const text = (i: number): string => (i % 97 === 0 ? `${i} ${'L'.repeat(300_000)}` : `${i} ${'é'.repeat(i % 200)}`);
+    for (let i = 1; i <= 20_000; i++) {
+      ring.push(line(i, text(i)));
+      if (i % 1000 === 0) {
+        const held = ring.select({ limit: 1000, fromEnd: true }).lines;
+        assert.equal(held.at(-1)!.seq, i);
+        for (const l of held) assert.equal(l.text, text(l.seq), `line ${l.seq} after ${i} pushes`);
+      }
+    }
+    assert.deepEqual(ring.select({ since: 19_995, limit: 10, fromEnd: false }).lines.map((l) => l.seq), [19_996, 19_997, 19_998, 19_999, 20_000]);
+  });
+
+  it('pages lines the byte cap pushed out of memory back from the files', async () => {
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ring-'));
     const dir = path.join(runsDir, 'run1');
     fs.mkdirSync(dir);
-    const log = new ServerLog('s1', { capacity: 1000, ringChars: 2000, indexFile: path.join(runsDir, 'index.jsonl'), runsDir });
+    const log = new ServerLog('s1', { capacity: 1000, ringBytes: 2000, indexFile: path.join(runsDir, 'index.jsonl'), runsDir });
     const seen: LogLine[] = [];
     log.onLines((lines) => seen.push(...lines));
     log.attach('run1', dir);
