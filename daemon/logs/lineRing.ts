@@ -13,10 +13,10 @@
 import type { LogLine, LogStream } from '../../shared/protocol/logs';
 
 export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
-/** Text buffers are this big; a longer line gets one of its own. */
-const BLOCK_BYTES = 256 * 1024;
+/** Text buffers are this big (a ring of 10,000 lines of 120 bytes spans about 20); a longer line gets one of its own. */
+const BLOCK_BYTES = 64 * 1024;
 /** Emptied buffers kept for reuse, so a steady flood allocates none. */
-const SPARE_BLOCKS = 2;
+const SPARE_BLOCKS = 1;
 
 const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'system'];
 const PARTIAL = 4;
