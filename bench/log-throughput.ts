@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     console.log(`lines                       ${LINES.toLocaleString('en')} of ~120 bytes`);
     console.log(`Runlens (file → daemon → client)  ${rate(LINES, daemonMs)} through the daemon (${daemonMs.toFixed(0)} ms); ${rate(burstLines, daemonMs)} delivered, ${skipped.toLocaleString('en')} lines skipped by back-pressure for a client that fell behind`);
     console.log(`bare vscode-jsonrpc batches       ${rate(LINES, bareMs)} (${bareMs.toFixed(0)} ms)`);
-    console.log(`ratio Runlens / bare              ${(bareMs / daemonMs).toFixed(2)} (target ≥ 0.50; and ≥ 1,000,000 lines/s)`);
+    console.log(`ratio Runlens / bare              ${(bareMs / daemonMs).toFixed(2)} read and sent by the daemon, ${((burstLines / daemonMs) * (bareMs / LINES)).toFixed(2)} delivered to this client (target ≥ 0.50; and ≥ 1,000,000 lines/s)`);
 
     await orClosed(c, c.sendRequest(ServersStopRequest, { project }));
   } finally {

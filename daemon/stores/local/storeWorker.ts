@@ -6,6 +6,9 @@
  * parent posts `{ id, method, args }`, the worker answers `{ id, result }` or `{ id, error }`;
  * log lines travel as `{ log: level, message }`.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Level, Logger } from '../../log';
 import type { Checkpoint } from '../../../shared/telemetry/query';
@@ -45,7 +48,27 @@ const log: Logger = {
   error: (message) => post({ log: 'error', message }),
 };
 
+/** How much lower than the event loop this thread runs (a nice value; 19 is the lowest). */
+const WORKER_NICENESS = 10;
+
+/**
+ * Indexing is background work: the segments hold whatever the store has not taken yet. When the
+ * CPU is short (two cores, a server flooding its log), the event loop that streams lines to
+ * clients and answers them should win, so this thread gives way. On Linux a thread has its own
+ * nice value, set through its thread id; elsewhere the thread keeps the process's priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+    os.setPriority(tid, Math.max(os.getPriority(tid), WORKER_NICENESS));
+  } catch (err) {
+    log.info(`the local store keeps the daemon's CPU priority: ${(err as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
+  lowerThreadPriority();
   let store: LocalStore;
   try {
     store = await LocalStore.open({ ...(workerData as StoreWorkerData), log });
