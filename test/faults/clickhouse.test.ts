@@ -31,6 +31,9 @@ async function answers(c: MessageConnection, backend: 'local' | 'clickhouse'): P
   };
 }
 
+/** The issue's scenario: ClickHouse stopped for 30 s during ingest. */
+const OUTAGE_MS = 30_000;
+
 describe('faults: ClickHouse down, restarted and failing during ingest', function () {
   this.timeout(180_000);
   const env = clickHouseForSuite();
@@ -44,19 +47,25 @@ describe('faults: ClickHouse down, restarted and failing during ingest', functio
       await waitFor('the first 5,000 in ClickHouse', async () => (await spansIn(d.c, 'clickhouse')) === 5_000 || undefined, 60_000);
       await env.ch.stop();
       const downAt = Date.now();
-      fs.writeFileSync(observabilityFile(d.home, '2_b.jsonl'), mastraSpanText(5_000, 10_000, T0));
-      await waitFor('the local store to take all 15,000', async () => (await spansIn(d.c, 'local')) === 15_000 || undefined, 60_000);
+      // Ingest goes on through an outage of at least 30 s: a file of 1,000 spans at a time, each
+      // taken by the local store before the next is written.
+      let total = 5_000;
+      for (let i = 0; total < 15_000 || Date.now() - downAt < OUTAGE_MS; i++) {
+        fs.writeFileSync(observabilityFile(d.home, `2_${i}.jsonl`), mastraSpanText(total, 1_000, T0));
+        total += 1_000;
+        await waitFor(`the local store to take ${total}`, async () => (await spansIn(d.c, 'local')) === total || undefined, 60_000);
+      }
       const error = await waitFor('the outage to be reported', async () => (await d.c.sendRequest(TelemetryStatsRequest, {})).storeErrors.clickhouse, 30_000);
       figure('ClickHouse stopped and restarted', 'error reported while down', error.slice(0, 120));
       await env.ch.start();
       const downMs = Date.now() - downAt;
       const upAt = Date.now();
-      await waitFor('ClickHouse to catch up', async () => (await spansIn(d.c, 'clickhouse')) === 15_000 || undefined, 90_000);
+      await waitFor('ClickHouse to catch up', async () => (await spansIn(d.c, 'clickhouse')) === total || undefined, 90_000);
       const s = await d.c.sendRequest(TelemetryStatsRequest, {});
-      assert.deepEqual(s.stores.map((x) => [x.backend, x.spans, x.traces]), [['local', 15_000, 1_500], ['clickhouse', 15_000, 1_500]]);
+      assert.deepEqual(s.stores.map((x) => [x.backend, x.spans, x.traces]), [['local', total, total / 10], ['clickhouse', total, total / 10]]);
       assert.equal(s.storeErrors.clickhouse, undefined, 'the error clears once inserts succeed');
       figure('ClickHouse stopped and restarted', 'outage (ms) / caught up after restart (ms)', `${downMs} / ${Date.now() - upAt}`);
-      figure('ClickHouse stopped and restarted', 'spans written / local / ClickHouse', `15000 / ${s.stores[0]!.spans} / ${s.stores[1]!.spans}`);
+      figure('ClickHouse stopped and restarted', 'spans written / local / ClickHouse', `${total} / ${s.stores[0]!.spans} / ${s.stores[1]!.spans}`);
     } finally {
       await d.dispose();
     }
