@@ -8,6 +8,7 @@
 import { isAscii } from 'node:buffer';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { Readable } from 'node:stream';
 import * as path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { LogRecord, MetricPoint, ScoreRecord } from '../../../shared/telemetry/model';
@@ -112,6 +113,12 @@ export class ClickHouseStore implements TelemetryStore {
   async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
     await this.client.insert({ table, values: rows, format: 'JSONEachRow' });
+  }
+
+  async insertTabSeparated(table: string, columns: readonly string[], text: string): Promise<void> {
+    if (text === '') return;
+    const [first, ...rest] = columns;
+    await this.client.insert({ table, values: Readable.from([Buffer.from(text)], { objectMode: false }), format: 'TabSeparated', columns: [first!, ...rest] });
   }
 
   async checkpoint(): Promise<Checkpoint | undefined> {

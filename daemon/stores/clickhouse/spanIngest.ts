@@ -27,6 +27,8 @@ import { lit } from './schema';
 export interface SpanDb {
   rows<T>(query: string): Promise<T[]>;
   insertRows(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** Inserts TabSeparated text (one row per line, `columns` in order). */
+  insertTabSeparated(table: string, columns: readonly string[], text: string): Promise<void>;
 }
 
 export interface BatchKey {
@@ -131,7 +133,9 @@ async function countedElsewhere(db: SpanDb, traceIds: Set<string>, key: BatchKey
  */
 export async function insertSpans(db: SpanDb, spans: readonly SpanRecord[], lines: readonly (string | undefined)[] | undefined, key: BatchKey): Promise<void> {
   if (spans.length === 0) return;
-  const stored = db.insertRows('spans', spans.map((s, i) => spanRow(s, lines?.[i])));
+  let text = '';
+  for (let i = 0; i < spans.length; i++) text += spanLine(spans[i]!, lines?.[i]);
+  const stored = db.insertTabSeparated('spans', SPAN_COLUMNS, text);
   const summarized = insertSummaries(db, spans, key);
   await settled([stored, summarized]);
 }
@@ -175,12 +179,35 @@ async function insertSummaries(db: SpanDb, spans: readonly SpanRecord[], key: Ba
   })))]);
 }
 
-/** `line`: the span's segment line, stored as the record as it is rather than serialized again. */
-function spanRow(s: SpanRecord, line: string | undefined): Record<string, unknown> {
-  return {
-    trace_id: s.traceId, span_id: s.spanId, parent_span_id: s.parentSpanId ?? '', name: s.name, kind: s.kind,
-    status: s.status, start_ns: s.startTimeUnixNano, end_ns: s.endTimeUnixNano ?? '0', has_end: s.endTimeUnixNano ? 1 : 0,
-    service: s.service ?? '', server_id: s.serverId ?? '', run_id: s.runId ?? '', attributes: JSON.stringify(s.attributes),
-    rec: line ?? JSON.stringify(s),
-  };
+const SPAN_COLUMNS = [
+  'trace_id', 'span_id', 'parent_span_id', 'name', 'kind', 'status', 'start_ns', 'end_ns', 'has_end', 'service', 'server_id', 'run_id', 'attributes', 'rec',
+] as const;
+
+/**
+ * A span as one TabSeparated row (SPAN_COLUMNS). `line`: the span's segment line, stored as the
+ * record as it is rather than serialized again. TabSeparated rather than JSONEachRow: every row
+ * carries the record's JSON text, which JSONEachRow escapes quote by quote on the way out and
+ * ClickHouse unescapes on the way in; here only backslashes (rare in it) need escaping. On 1,000,000
+ * spans JSONEachRow encoding was a third of the store's CPU.
+ */
+function spanLine(s: SpanRecord, line: string | undefined): string {
+  return `${tsv(s.traceId)}\t${tsv(s.spanId)}\t${tsv(s.parentSpanId ?? '')}\t${tsv(s.name)}\t${small(s.kind)}\t${small(s.status)}\t${uint(s.startTimeUnixNano)}\t${uint(s.endTimeUnixNano ?? '0')}\t${s.endTimeUnixNano ? 1 : 0}\t${tsv(s.service ?? '')}\t${tsv(s.serverId ?? '')}\t${tsv(s.runId ?? '')}\t${s.attributes === undefined ? '' : tsv(JSON.stringify(s.attributes))}\t${tsv(line ?? JSON.stringify(s))}\n`;
+}
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+
+/** A String value in TabSeparated: backslash, tab, newline, carriage return and NUL escaped. */
+export function tsv(v: string): string {
+  return TSV_SPECIAL.test(v) ? v.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : v;
+}
+
+/** A UInt8 in TabSeparated: an enum value out of range (or missing) is 0, as a missing JSON field was. */
+function small(v: unknown): number {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255 ? (v as number) : 0;
+}
+
+/** A UInt64 in TabSeparated: the record model keeps nanoseconds as decimal strings; anything else is 0. */
+function uint(v: string): string {
+  return /^\d{1,20}$/.test(v) ? v : '0';
 }

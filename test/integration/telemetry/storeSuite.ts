@@ -139,5 +139,20 @@ export function storeQuerySuite(name: string, open: () => Promise<TelemetryStore
       assert.equal(removed, 400);
       await waitFor('retention to take effect', async () => (await store.stats()).spans === 1 || undefined, 20_000);
     });
+
+    it('keeps names and attributes with tabs, newlines, backslashes, quotes and non-ASCII text exactly', async () => {
+      const odd = 'tab\there\nnew line\r\\back\\slash "quoted" \u0000 naïve 日本語 🚀';
+      const start = BigInt(T0 + 7_200_000) * 1_000_000n;
+      const span = {
+        t: 'span' as const, traceId: traceId(777), spanId: 'bbbbbbbbbbbbbbbb', name: odd, kind: 2 as const, status: 1 as const,
+        startTimeUnixNano: `${start}`, endTimeUnixNano: `${start + 1_234_000_000n}`, attributes: { [odd]: odd, path: 'C:\\dir\\file.ts', n: 1 },
+        service: `svc ${odd}`,
+      };
+      await store.insert({ spans: [span], logs: [], metrics: [], scores: [] }, { segment: 3, offset: 1 });
+      const [got] = (await store.getTrace({ traceId: traceId(777) })).spans;
+      assert.deepEqual({ name: got?.name, attributes: got?.attributes, service: got?.service }, { name: odd, attributes: span.attributes, service: span.service });
+      const listed = await store.listTraces({ nameContains: 'naïve 日本語', limit: 5 });
+      assert.deepEqual(listed.items.map((t) => [t.rootName, t.durationMs]), [[odd, 1234]]);
+    });
   });
 }
