@@ -8,6 +8,7 @@
 import type * as net from 'node:net';
 import { createConnection, createProtocolConnection, type Connection, type WatchDog } from 'vscode-languageserver';
 import { SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import { daemonMessageEncoder } from './messageEncoder';
 import type { ConnectionInfo } from '../../shared/protocol';
 import type { Logger } from '../log';
 import { describeViolation, FrameGuard } from './frameGuard';
@@ -40,7 +41,7 @@ export function openClientConnection(
     exit: () => conn.close('client sent exit'),
   };
   const reader = new SocketMessageReader(socket);
-  const writer = new SocketMessageWriter(socket);
+  const writer = new SocketMessageWriter(socket, { contentTypeEncoder: daemonMessageEncoder() });
   const rpc = createConnection(() => createProtocolConnection(reader, writer), watchDog);
 
   const conn: ClientConnection = {

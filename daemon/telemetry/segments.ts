@@ -8,13 +8,24 @@
 import { isAscii } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SegmentRecord } from '../../shared/telemetry/serverLines';
+import type { SegmentRecord, ServerLinesRecord } from '../../shared/telemetry/serverLines';
+import { JsonBytes } from '../jsonBytes';
 import type { Checkpoint, SegmentLine } from '../../shared/telemetry/query';
 
 const NAME = /^(\d{12})\.jsonl$/;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** The append buffer kept between batches; a larger one is dropped after its write. */
 const KEEP_BUFFER_BYTES = 1024 * 1024;
+
+/** A `lines` record text by text (see JsonBytes for why not JSON.stringify). */
+function writeLines(out: JsonBytes, r: ServerLinesRecord): void {
+  out.raw(`{"t":"lines","serverId":${JSON.stringify(r.serverId)},"runId":${JSON.stringify(r.runId)},"service":${JSON.stringify(r.service)},"stream":${JSON.stringify(r.stream)},"line":${r.line},"timeUnixNano":${JSON.stringify(r.timeUnixNano)},"texts":[`);
+  for (let i = 0; i < r.texts.length; i++) {
+    if (i > 0) out.byte(0x2c);
+    out.string(r.texts[i]!);
+  }
+  out.raw(']}');
+}
 
 export function segmentName(seq: number): string {
   return `${String(seq).padStart(12, '0')}.jsonl`;
@@ -50,7 +61,7 @@ export class SegmentWriter {
   private seq = 0;
   private size = 0;
   private dirty = false;
-  private out = Buffer.allocUnsafe(64 * 1024);
+  private readonly out = new JsonBytes(KEEP_BUFFER_BYTES);
   private readonly listeners = new Set<() => void>();
   private readonly syncTimer: NodeJS.Timeout;
 
@@ -71,13 +82,14 @@ export class SegmentWriter {
       // Each record is encoded straight into one reused buffer: concatenating a batch into one
       // string and encoding that allocated two fresh copies of it per batch, and under a log
       // flood those copies (and the page faults of fresh memory) were a fifth of the daemon's CPU.
-      let n = 0;
+      const out = this.out;
+      out.reset();
       for (const r of records) {
-        const json = JSON.stringify(r);
-        const buf = this.room(n, json.length * 3 + 1);
-        n += buf.write(json, n, 'utf8');
-        buf[n++] = 0x0a;
+        if (r.t === 'lines') writeLines(out, r);
+        else out.raw(JSON.stringify(r));
+        out.byte(0x0a);
       }
+      const n = out.length;
       this.writeAll(n);
       this.size += n;
       this.dirty = true;
@@ -85,16 +97,6 @@ export class SegmentWriter {
       for (const l of this.listeners) l();
     }
     return { segment: this.seq, offset: this.size };
-  }
-
-  /** The write buffer with room for `more` bytes after the first `used`, grown by doubling. */
-  private room(used: number, more: number): Buffer {
-    if (used + more > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.out.length, used + more));
-      this.out.copy(grown, 0, 0, used);
-      this.out = grown;
-    }
-    return this.out;
   }
 
   private writeAll(n: number): void {
@@ -106,15 +108,14 @@ export class SegmentWriter {
         fs.closeSync(old);
         this.torn = false;
       }
-      for (; done < n; ) done += fs.writeSync(this.fd, this.out, done, n - done);
+      const bytes = this.out.view();
+      for (; done < n; ) done += fs.writeSync(this.fd, bytes, done, n - done);
     } catch (err) {
       // Part of a line may be on disk: that segment is never appended to again (its torn tail is
       // quarantined by readers), and the records are refused so their sender keeps them.
       if (done > 0) this.torn = true;
       throw new SegmentWriteError(this.dir, err as NodeJS.ErrnoException);
     }
-    // One huge batch should not pin its buffer for the daemon's lifetime.
-    if (this.out.length > KEEP_BUFFER_BYTES) this.out = Buffer.allocUnsafe(KEEP_BUFFER_BYTES);
   }
 
   /** Called after every append; feeders use it to wake up. */

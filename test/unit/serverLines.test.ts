@@ -1,13 +1,19 @@
 /**
- * Server output as `lines` segment records: grouping a sink batch into blocks, and the segment
- * parser expanding a block into the log records the stores keep (or quarantining a bad one).
+ * Server output as `lines` segment records: grouping a sink batch into blocks, writing them, and
+ * the segment parser expanding a block into the log records the stores keep (or quarantining a bad
+ * one). And the daemon's own encoding of `logs/lines` notifications.
  */
 import * as assert from 'node:assert/strict';
-import type { LogLine } from '../../shared/protocol/logs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LogLinesNotification, type LogLine } from '../../shared/protocol/logs';
 import type { LogRecord } from '../../shared/telemetry/model';
-import { serverLineId } from '../../shared/telemetry/serverLines';
+import { serverLineId, type ServerLinesRecord } from '../../shared/telemetry/serverLines';
 import { serverLineRecords } from '../../daemon/servers/telemetryBridge';
 import { parseSegmentLine } from '../../daemon/telemetry/feeder';
+import { SegmentWriter, segmentName } from '../../daemon/telemetry/segments';
+import { daemonMessageEncoder } from '../../daemon/rpc/messageEncoder';
 
 const TIME = 1_717_171_717_400;
 
@@ -74,5 +80,46 @@ describe('server output as lines records', () => {
       assert.equal(typeof r, 'string', JSON.stringify(rec));
       assert.match(r as string, reason);
     }
+  });
+});
+
+describe('lines records in the segments', () => {
+  it('are written as JSON that reads back as the same records, whatever the text', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-seglines-'));
+    const texts = [
+      'plain ascii line 1', '', 'a "quoted" word', 'back\\slash', 'tab\there', 'bell \u0007 and NUL \u0000', '\u001b[31mred\u001b[0m',
+      'naïve 日本語 🚀', 'line\u2028separator', '\u007f delete', '\ufffd replaced', 'x'.repeat(70_000),
+    ];
+    const block: ServerLinesRecord = { t: 'lines', serverId: 'p:"web"', runId: 'r\\1', service: 'wéb', stream: 'stderr', line: 7, timeUnixNano: '1717171717400000000', texts };
+    const w = new SegmentWriter(dir);
+    try {
+      w.append([block, { ...block, line: 19, texts: ['second'] }]);
+      w.append([{ ...block, line: 20, texts: [] }]);
+    } finally {
+      w.close();
+    }
+    const lines = fs.readFileSync(path.join(dir, segmentName(1)), 'utf8').split('\n').filter(Boolean);
+    assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), [block, { ...block, line: 19, texts: ['second'] }, { ...block, line: 20, texts: [] }]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('logs/lines notifications as the daemon encodes them', () => {
+  it('decode to exactly what JSON.stringify would have sent', async () => {
+    const lines: LogLine[] = [
+      { seq: 1, time: 1717171717123, stream: 'stdout', text: 'plain', runId: 'r1', line: 1 },
+      { seq: 2, time: 1717171717124, stream: 'stderr', text: 'naïve "日本語" \\ 🚀 \u0000\u001b[0m\u2028', runId: 'r1', line: 1 },
+      { seq: 3, time: 1717171717125, stream: 'system', text: '--- restarted ---', runId: 'r"2' },
+      { seq: 4, time: 1717171717126, stream: 'stdout', text: 'x'.repeat(70_000), runId: 'r"2', line: 1, partial: true },
+    ];
+    const encoder = daemonMessageEncoder();
+    const options = { charset: 'utf-8' as const };
+    for (const params of [{ subscriptionId: 3, serverId: 'p:wéb', lines }, { subscriptionId: 4, serverId: 's', lines: [], skipped: 12 }]) {
+      const msg = { jsonrpc: '2.0', method: LogLinesNotification.method, params };
+      const bytes = await encoder.encode(msg, options);
+      assert.deepEqual(JSON.parse(Buffer.from(bytes).toString('utf8')), JSON.parse(JSON.stringify(msg)));
+    }
+    const other = { jsonrpc: '2.0', id: 1, result: { lines: 'not a notification' } };
+    assert.equal(Buffer.from(await encoder.encode(other, options)).toString('utf8'), JSON.stringify(other));
   });
 });
