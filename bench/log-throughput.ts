@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     await orClosed(c, c.sendRequest(ServersStopRequest, { project })).catch(() => undefined);
     c.dispose();
     await runCli(['daemon', 'stop'], home);
+    fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
