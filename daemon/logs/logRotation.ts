@@ -82,6 +82,17 @@ export class LogRotator {
     private readonly punch: PunchHole = punchHoleWithFallocate,
   ) {
     this.state = readRotationState(logFile);
+    // An earlier daemon may have stopped between writing the note and punching the hole (the
+    // bytes are then in both places): punch again. Where the hole already is, that changes nothing.
+    if (this.state.holeEnd > 0) this.finishEarlierRotation();
+  }
+
+  private finishEarlierRotation(): void {
+    this.busy = true;
+    void this.punchHead(this.state.holeEnd).finally(() => {
+      this.busy = false;
+      this.advanced(this.latest);
+    });
   }
 
   get current(): RotationState {
@@ -139,11 +150,16 @@ export class LogRotator {
     // The note goes to disk before the hole: a crash between the two leaves bytes in both places, never in neither.
     await writeAtomically(rotationStateFile(this.logFile), JSON.stringify(next));
     this.state = next;
+    await this.punchHead(upTo);
+  }
+
+  /** Frees [0, upTo) of the live file; where that cannot be done, rotation stops for this file. */
+  private async punchHead(upTo: number): Promise<void> {
     try {
       await this.punch(this.logFile, upTo);
     } catch (err) {
       this.unsupported = true;
-      this.report(`${base} cannot be rotated here (${(err as Error).message}); it keeps growing, and no line is lost`);
+      this.report(`${path.basename(this.logFile)} cannot be rotated here (${(err as Error).message}); it keeps growing, and no line is lost`);
     }
   }
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { LogLine } from '../../shared/protocol/logs';
 import { ServerLog } from '../../daemon/logs/serverLog';
 import { Subscriber } from '../../daemon/logs/subscriber';
-import { LogRotator, readRotationState } from '../../daemon/logs/logRotation';
+import { LogRotator, readRotationState, rotationStateFile } from '../../daemon/logs/logRotation';
 
 function runDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rl-run-'));
@@ -161,6 +161,22 @@ describe('log rotation where holes cannot be punched', () => {
     assert.equal(punches, 1, 'no second attempt after the filesystem said no');
     assert.match(reports[0]!, /cannot be rotated here \(Operation not supported\); it keeps growing, and no line is lost/);
     assert.equal(fs.statSync(file).size, 200_100, 'the live file is untouched');
+  });
+});
+
+describe('log rotation interrupted by a daemon crash', () => {
+  it('punches the head an earlier daemon noted but did not punch, so no byte stays in two places', async () => {
+    const dir = runDir();
+    const file = path.join(dir, 'stdout.log');
+    fs.writeFileSync(file, 'a'.repeat(99) + '\n' + 'b'.repeat(99) + '\n');
+    // The earlier daemon copied the first line to stdout.log.1 and wrote the note, then died.
+    fs.writeFileSync(`${file}.1`, 'a'.repeat(99) + '\n');
+    fs.writeFileSync(rotationStateFile(file), JSON.stringify({ holeEnd: 100, files: [{ name: 'stdout.log.1', from: 0, to: 100 }] }));
+    const punched: [string, number][] = [];
+    const rotator = new LogRotator(file, { maxBytes: 64 * 1024, keep: 2 }, () => undefined, async (f, length) => void punched.push([f, length]));
+    await until('the noted head to be punched', () => punched.length === 1);
+    assert.deepEqual(punched, [[file, 100]]);
+    assert.equal(rotator.current.holeEnd, 100, 'the note stands');
   });
 });
 
