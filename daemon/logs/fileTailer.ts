@@ -83,6 +83,12 @@ export class FileTailer {
       return;
     }
     this.reading = true;
+    // Once per wake rather than per block: an fstat per read was a tenth of the thread's time
+    // under a flood of small appends.
+    if (this.fileSize() < this.position) {
+      this.position = 0;
+      this.on.truncated?.();
+    }
     this.readLoop();
   }
 
@@ -96,10 +102,6 @@ export class FileTailer {
 
   private readLoop(): void {
     if (this.stopped || this.fd === undefined) return this.finish();
-    if (this.fileSize() < this.position) {
-      this.position = 0;
-      this.on.truncated?.();
-    }
     fs.read(this.fd, this.buf, 0, BLOCK, this.position, (err, bytes) => {
       if (err) {
         this.on.error?.(err);
@@ -116,7 +118,14 @@ export class FileTailer {
       // Not copied: a 256 KiB copy per block was a twentieth of the daemon's time under a log
       // flood. The chunk is valid during the call only; the next block is read into the same buffer.
       this.on.data(this.buf.subarray(0, bytes), this.position);
-      this.readLoop();
+      // A short read of a regular file is its end: asking again would only read nothing. Appends
+      // made meanwhile set `again` through the watcher.
+      if (bytes === BLOCK) return this.readLoop();
+      if (this.again) {
+        this.again = false;
+        return this.readLoop();
+      }
+      this.finish();
     });
   }
 
