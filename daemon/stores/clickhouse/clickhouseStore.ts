@@ -115,10 +115,10 @@ export class ClickHouseStore implements TelemetryStore {
     await this.client.insert({ table, values: rows, format: 'JSONEachRow' });
   }
 
-  async insertTabSeparated(table: string, columns: readonly string[], text: string): Promise<void> {
-    if (text === '') return;
+  async insertTabSeparated(table: string, columns: readonly string[], body: Buffer): Promise<void> {
+    if (body.length === 0) return;
     const [first, ...rest] = columns;
-    await this.client.insert({ table, values: Readable.from([Buffer.from(text)], { objectMode: false }), format: 'TabSeparated', columns: [first!, ...rest] });
+    await this.client.insert({ table, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated', columns: [first!, ...rest] });
   }
 
   async checkpoint(): Promise<Checkpoint | undefined> {
