@@ -26,7 +26,8 @@ import type { StoreStats } from '../shared/telemetry/query';
 import { ServersListRequest, ServersStartRequest, ServersStopRequest } from '../shared/protocol/servers';
 import { statePaths } from '../shared/node/stateDir';
 import { DAEMON_SCRIPT, cliJson, connectClient, daemonPids, runCli, waitFor } from '../test/integration/helpers';
-import { cpuSeconds, killProcessesUnder, lineCount, rssMb, withTimeout } from './support/processFigures';
+import { streamLineCount } from '../test/integration/serverHelpers';
+import { cpuSeconds, killProcessesUnder, rssMb, withTimeout } from './support/processFigures';
 
 const seconds = Number(process.argv[2] ?? 30);
 const count = Number(process.argv[3] ?? 20);
@@ -54,11 +55,6 @@ async function startDaemon(home: string): Promise<void> {
   child_process.spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, RUNLENS_HOME: home } }).unref();
   fs.closeSync(out);
   await waitFor('the profiled daemon to listen', () => fs.existsSync(statePaths(home).socket), 30_000);
-}
-
-/** Lines of a run's stdout: the live file (rotated heads are holes of zeros) and the rotated copies. */
-function stdoutLines(runDir: string): number {
-  return fs.readdirSync(runDir).filter((f) => /^stdout\.log(\.\d+)?$/.test(f)).reduce((n, f) => n + lineCount(path.join(runDir, f)), 0);
 }
 
 interface Window {
@@ -120,8 +116,8 @@ function printWindow(w: Window, before: number, startS: number): void {
   if (st) console.log(`  store worker                   heap ${mb(st.heapUsedBytes)} used of ${mb(st.heapTotalBytes)}, external ${mb(st.externalBytes)} (SQLite's heap and its ${mb(st.fileBytes)} database file)`);
   console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
   console.log(`status round trip               p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (the daemon, this process and the socket)`);
-  const windows = w.loop.map((l) => `p99 ${l.p99Ms} / max ${l.maxMs}`).join(', ');
-  console.log(`daemon event loop delay        per 10 s window: ${windows || 'no whole window inside the run'} ms (target p99 < 50 ms)`);
+  const windows = w.loop.map((l) => `p99 ${l.p99Ms} / max ${l.maxMs} ms`).join(', ');
+  console.log(`daemon event loop delay        per 10 s window: ${windows || 'no whole window inside the run'} (target p99 < 50 ms)`);
 }
 
 async function measure(c: MessageConnection, pid: number, home: string, project: string): Promise<void> {
@@ -139,7 +135,7 @@ async function measure(c: MessageConnection, pid: number, home: string, project:
   await withTimeout(orClosed(c, c.sendRequest(ServersStopRequest, { project })), 300_000, 'servers/stop');
   console.log(`servers stopped in             ${((performance.now() - t1) / 1000).toFixed(1)} s; daemon RSS after ${rssMb(pid).toFixed(0)} MB`);
   let written = 0;
-  for (const s of list) written += stdoutLines(path.join(home, 'projects', s.projectId, 'runs', s.runId!));
+  for (const s of list) written += streamLineCount(path.join(home, 'projects', s.projectId, 'runs', s.runId!), 'stdout');
   console.log(`lines numbered / in files      ${numbered.toLocaleString('en')} / ${written.toLocaleString('en')} (Runlens's own start/stop lines included in the first)`);
 }
 
