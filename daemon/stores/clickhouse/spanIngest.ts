@@ -195,12 +195,12 @@ function spanLine(s: SpanRecord, line: string | undefined): string {
   return `${tsv(s.traceId)}\t${tsv(s.spanId)}\t${tsv(s.parentSpanId ?? '')}\t${tsv(s.name)}\t${small(s.kind)}\t${small(s.status)}\t${uint(s.startTimeUnixNano)}\t${uint(s.endTimeUnixNano ?? '0')}\t${s.endTimeUnixNano ? 1 : 0}\t${tsv(s.service ?? '')}\t${tsv(s.serverId ?? '')}\t${tsv(s.runId ?? '')}\t${s.attributes === undefined ? '' : tsv(JSON.stringify(s.attributes))}\t${tsv(line ?? JSON.stringify(s))}\n`;
 }
 
-const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIAL = /[\\\t\n\r\0]/g;
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 /** A String value in TabSeparated: backslash, tab, newline, carriage return and NUL escaped. */
-export function tsv(v: string): string {
-  return TSV_SPECIAL.test(v) ? v.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : v;
+function tsv(v: string): string {
+  return v.replace(TSV_SPECIAL, (c) => TSV_ESCAPES[c]!);
 }
 
 /** A UInt8 in TabSeparated: an enum value out of range (or missing) is 0, as a missing JSON field was. */
