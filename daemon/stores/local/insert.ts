@@ -5,9 +5,9 @@
  */
 import type { Database } from 'sql.js';
 import type { LogRecord, MetricPoint, ScoreRecord } from '../../../shared/telemetry/model';
-import { LOG_LEVELS } from '../../../shared/telemetry/model';
 import type { Checkpoint, InsertBatch } from '../../../shared/telemetry/query';
 import type { SpanBodies } from './spanBodies';
+import { INSERT_LOG, logRow } from './logRows';
 import { ingestSpans } from './spanIngest';
 
 export function insertBatch(db: Database, bodies: SpanBodies, batch: InsertBatch, checkpoint: Checkpoint, maxLogs = Infinity): void {
@@ -21,10 +21,8 @@ export function insertBatch(db: Database, bodies: SpanBodies, batch: InsertBatch
 
 function insertLogs(db: Database, logs: readonly LogRecord[]): void {
   if (logs.length === 0) return;
-  const stmt = db.prepare('INSERT OR IGNORE INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const l of logs) {
-    stmt.run([l.id, l.timeUnixNano, LOG_LEVELS.indexOf(l.level), l.message, l.traceId ?? null, l.source, l.serverId ?? null, JSON.stringify(l)]);
-  }
+  const stmt = db.prepare(INSERT_LOG);
+  for (const l of logs) stmt.run(logRow(l));
   stmt.free();
 }
 

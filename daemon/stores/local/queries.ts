@@ -11,6 +11,7 @@ import { aggregate, aggregateGroups, bucketStart, groupLabel, metricInfos, type 
 import { latencyQuantiles } from '../latency';
 import { parseHist } from './rollups';
 import type { SpanBodies, SpanEntry } from './spanBodies';
+import { LOG_COLUMNS, logFromRow } from './logRows';
 import { byStart } from './traceSummary';
 
 type Row = Record<string, SqlValue>;
@@ -129,7 +130,7 @@ export function searchLogs(db: Database, p: SearchLogsParams): Page<LogRecord> {
   if (p.traceId) add(where, args, 'trace_id = ?', p.traceId);
   if (p.source) add(where, args, 'source = ?', p.source);
   if (p.serverId) add(where, args, 'server_id = ?', p.serverId);
-  return newestFirst<LogRecord>(db, 'logs', where, args, p);
+  return newestFirst(db, 'logs', LOG_COLUMNS, logFromRow, where, args, p);
 }
 
 /** An attribute of a metric point as text; binds the attribute key. */
@@ -207,23 +208,31 @@ export function listScores(db: Database, p: ListScoresParams): Page<ScoreRecord>
   timeBounds('time_ns', p, where, args);
   if (p.traceId) add(where, args, 'trace_id = ?', p.traceId);
   if (p.name) add(where, args, 'name = ?', p.name);
-  return newestFirst<ScoreRecord>(db, 'scores', where, args, p);
+  return newestFirst(db, 'scores', "id, CAST(time_ns AS TEXT) AS k, rec", (r) => JSON.parse(String(r.rec)) as ScoreRecord, where, args, p);
 }
 
 /** A page of a time-keyed table's records, newest first, continuing after the cursor's (time, id). */
-function newestFirst<T>(db: Database, table: 'logs' | 'scores', where: string[], args: SqlValue[], p: { cursor?: string; limit?: number }): Page<T> {
+function newestFirst<T>(
+  db: Database,
+  table: 'logs' | 'scores',
+  columns: string,
+  toItem: (row: Row) => T,
+  where: string[],
+  args: SqlValue[],
+  p: { cursor?: string; limit?: number },
+): Page<T> {
   const after = decodeCursor(p.cursor);
   if (after) add(where, args, '(time_ns < ? OR (time_ns = ? AND id < ?))', after.v, after.v, after.id);
   const limit = clampLimit(p.limit, 200, 5000);
   const rows = all(
     db,
-    `SELECT id, CAST(time_ns AS TEXT) AS k, rec FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${columns} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY time_ns DESC, id DESC LIMIT ${limit + 1}`,
     args,
   );
   const last = rows[limit - 1];
   return {
-    items: rows.slice(0, limit).map((r) => JSON.parse(String(r.rec)) as T),
+    items: rows.slice(0, limit).map(toItem),
     nextCursor: rows.length > limit && last ? encodeCursor({ v: String(last.k), id: String(last.id) }) : undefined,
   };
 }

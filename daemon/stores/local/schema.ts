@@ -6,8 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { LOGS_DDL } from './logRows';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -29,11 +30,7 @@ CREATE INDEX traces_duration ON traces (duration_ns);
 CREATE TABLE red_minute (
   server_key TEXT NOT NULL, minute INTEGER NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL,
   hist TEXT NOT NULL, PRIMARY KEY (server_key, minute)) WITHOUT ROWID;
-CREATE TABLE logs (
-  id TEXT PRIMARY KEY, time_ns INTEGER NOT NULL, severity INTEGER NOT NULL, message TEXT NOT NULL,
-  trace_id TEXT, source TEXT NOT NULL, server_id TEXT, rec TEXT NOT NULL);
-CREATE INDEX logs_time ON logs (time_ns);
-CREATE INDEX logs_trace ON logs (trace_id);
+${LOGS_DDL}
 CREATE TABLE metrics (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, time_ns INTEGER NOT NULL, value REAL, server_id TEXT,
   attrs TEXT NOT NULL, rec TEXT NOT NULL);
