@@ -4,6 +4,7 @@
  * socket, and removes socket and lock on the way out.
  */
 import { VERSION, BUILD } from '../shared/buildInfo';
+import { DAEMON_OWN_ENV } from '../shared/node/launcher';
 import { currentIdentity } from '../shared/node/processInfo';
 import { prepareStateDir, resolveHome, statePaths } from '../shared/node/stateDir';
 import { Daemon } from './daemon';
@@ -16,7 +17,17 @@ function argValue(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
+/**
+ * The C library read the launcher's malloc settings when this process started; servers and
+ * builds inherit the daemon's environment and must not get them.
+ */
+function dropOwnEnv(): void {
+  for (const k of (process.env[DAEMON_OWN_ENV] ?? '').split(',')) if (k) delete process.env[k];
+  delete process.env[DAEMON_OWN_ENV];
+}
+
 async function main(): Promise<void> {
+  dropOwnEnv();
   // Everything the daemon creates (socket, logs) is for this user only.
   process.umask(0o077);
   const home = argValue('--home') ?? resolveHome();

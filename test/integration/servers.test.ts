@@ -40,6 +40,14 @@ describe('server supervision', function () {
     const body = await (await fetch(`http://127.0.0.1:${web.port}/`)).text();
     assert.equal(body, 'hello from web\n');
     assert.ok(!fs.existsSync(path.join(project, 'node_modules')), 'nothing may be written into the project');
+    // The daemon starts with its own V8 and malloc settings, and its servers do not inherit them.
+    const environ = (pid: number): string[] => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const [daemonPid] = daemonPids(home);
+    assert.ok(fs.readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=8'));
+    if (process.env.MALLOC_ARENA_MAX === undefined) {
+      assert.ok(environ(daemonPid!).includes('MALLOC_ARENA_MAX=2'), 'the launcher sets malloc arenas for the daemon');
+      assert.ok(!environ(web.pid!).some((v) => /^(MALLOC_ARENA_MAX|MALLOC_MMAP_THRESHOLD_|RUNLENS_DAEMON_OWN_ENV)=/.test(v)), 'a server does not inherit them');
+    }
 
     const logs = await orClosed(c, c.sendRequest(LogsGetRequest, { serverId: web.id, grep: 'GET /' }));
     assert.ok(logs.lines.some((l) => l.text === 'GET /' && l.stream === 'stdout'), 'the request line reached the log');
