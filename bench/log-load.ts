@@ -115,7 +115,7 @@ function printWindow(w: Window, before: number, startS: number): void {
   const m = w.atPeak;
   if (m) console.log(`  at the peak, daemon thread     heap ${mb(m.heapUsedBytes)} used of ${mb(m.heapTotalBytes)}, external ${mb(m.externalBytes)} (array buffers ${mb(m.arrayBuffersBytes)})`);
   const st = w.storeAtPeak;
-  if (st) console.log(`  store worker                   heap ${mb(st.heapUsedBytes)} used of ${mb(st.heapTotalBytes)}, external ${mb(st.externalBytes)} (SQLite's heap and its ${mb(st.fileBytes)} database file)`);
+  if (st) console.log(`  store worker                   heap ${mb(st.heapUsedBytes)} used of ${mb(st.heapTotalBytes)}, external ${mb(st.externalBytes)} (SQLite's heap ${st.sqliteHeapBytes === undefined ? '?' : mb(st.sqliteHeapBytes)}, its database file ${mb(st.fileBytes)})`);
   console.log(`daemon CPU over the window     ${w.cpu.toFixed(1)} s in ${seconds} s (${((100 * w.cpu) / seconds).toFixed(0)}% of one core, all threads)`);
   console.log(`status round trip               p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${rtt.at(-1)!.toFixed(1)} ms over ${rtt.length} probes (the daemon, this process and the socket)`);
   const windows = w.loop.map((l) => `p99 ${l.p99Ms} / max ${l.maxMs} ms`).join(', ');

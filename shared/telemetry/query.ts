@@ -166,9 +166,9 @@ export interface StoreStats {
   newestMs?: number;
   /** On-disk size of the store's own files (snapshot), when it has any. */
   bytes?: number;
-  /** Memory of an embedded store's thread: its V8 heap, memory outside it (SQLite's WebAssembly heap is
-   * part of `externalBytes`) and the database file it keeps in memory. */
-  memory?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; fileBytes: number };
+  /** Memory of an embedded store's thread: its V8 heap, memory outside it (SQLite's WebAssembly heap
+   * and the database file are part of `externalBytes`), the database's size and SQLite's heap. */
+  memory?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; fileBytes: number; sqliteHeapBytes?: number };
 }
 
 export interface RetentionPolicy {

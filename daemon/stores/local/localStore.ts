@@ -7,11 +7,11 @@
  * segments; the store indexes them (spanBodies.ts).
  *
  * Batches run inside one long transaction, each in its own savepoint (a failing batch leaves
- * nothing behind), committed before a snapshot is written (and at least every 30 s). A commit
- * copies every changed page into sql.js's in-memory file, growing it in small steps; per batch
- * that cost more than the inserts themselves. Committing matters only to the snapshot: the
- * connection sees its own uncommitted rows, so queries are never behind, and the page cache is
- * sized to hold the whole index.
+ * nothing behind), committed before a snapshot is written, after 5,000 records and at least
+ * every 30 s. A commit per batch cost more than the inserts themselves (each copies every changed
+ * page into sql.js's in-memory file); a transaction of too many records keeps a journal as large
+ * as the database (see COMMIT_AFTER_RECORDS). Committing matters only to the snapshot and the
+ * journal: the connection sees its own uncommitted rows, so queries are never behind.
  */
 import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
@@ -25,7 +25,7 @@ import type { Logger } from '../../log';
 import { msToNs } from '../cursor';
 import { insertBatch, trimLogs } from './insert';
 import * as q from './queries';
-import { needsRoom, openDatabase, reopenWithRoom, writeSnapshot, type OpenDb } from './schema';
+import { needsRoom, openDatabase, reopenWithRoom, sqliteHeapBytes, writeSnapshot, type OpenDb } from './schema';
 import { SpanBodies } from './spanBodies';
 
 export interface LocalStoreOptions {
@@ -49,6 +49,13 @@ export interface LocalStoreOptions {
 export const DEFAULT_MAX_LOGS = 50_000;
 
 const COMMIT_EVERY_MS = 30_000;
+/**
+ * Records after which the open transaction is committed anyway. Until a commit, the in-memory
+ * rollback journal holds the original of every page the transaction changed; a log flood that
+ * turns the capped logs table over every few seconds changes every page, so a 30 s transaction
+ * kept a second copy of the whole database in SQLite's heap.
+ */
+const COMMIT_AFTER_RECORDS = 5_000;
 const SNAPSHOT_AFTER_RECORDS = 10_000;
 const SNAPSHOT_AT_LEAST_EVERY_MS = 5 * 60_000;
 
@@ -60,6 +67,7 @@ export class LocalStore implements TelemetryStore {
   private sinceSnapshot = 0;
   private snapshotAt = Date.now();
   private txStartedMs: number | undefined;
+  private txRecords = 0;
   private readonly bodies: SpanBodies;
   /** Log rows, counted at open and by inserts (an upper bound: replays are ignored by the insert). */
   private logRows: number;
@@ -108,12 +116,14 @@ export class LocalStore implements TelemetryStore {
       throw err;
     }
     this.dirty = true;
-    this.sinceSnapshot += batch.spans.length + batch.logs.length + batch.metrics.length + batch.scores.length;
+    const records = batch.spans.length + batch.logs.length + batch.metrics.length + batch.scores.length;
+    this.sinceSnapshot += records;
+    this.txRecords += records;
     if (needsRoom(this.open)) {
       this.commit();
       this.open = reopenWithRoom(this.open);
       this.db = this.open.db;
-    } else if (Date.now() - this.txStartedMs >= COMMIT_EVERY_MS) {
+    } else if (this.txRecords >= COMMIT_AFTER_RECORDS || Date.now() - this.txStartedMs >= COMMIT_EVERY_MS) {
       this.commit();
     }
   }
@@ -127,6 +137,7 @@ export class LocalStore implements TelemetryStore {
   private commit(): void {
     if (this.txStartedMs === undefined) return;
     this.txStartedMs = undefined;
+    this.txRecords = 0;
     this.db.exec('COMMIT');
   }
 
@@ -177,7 +188,8 @@ export class LocalStore implements TelemetryStore {
   private memory(one: (sql: string) => number): StoreStats['memory'] {
     // In the worker these are the worker's own isolate; on the daemon thread (tests), the daemon's.
     const m = process.memoryUsage();
-    return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, fileBytes: one('PRAGMA page_count') * one('PRAGMA page_size') };
+    const fileBytes = one('PRAGMA page_count') * one('PRAGMA page_size');
+    return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, fileBytes, sqliteHeapBytes: sqliteHeapBytes() };
   }
 
   /** Drops whole traces older than the age limit, then the oldest traces beyond the span limit. */
