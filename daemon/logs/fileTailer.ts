@@ -16,7 +16,14 @@ export interface TailerEvents {
   error?(err: Error): void;
 }
 
-const BLOCK = 256 * 1024;
+/**
+ * Reads start with a 64 KiB buffer of the tailer's own, enough for the appends of one wake even
+ * under a flood of 10,000 lines/s; a read that fills it means a backlog, and the rest of that loop
+ * reads 256 KiB at a time into a buffer dropped when the loop ends. 40 tailers (20 servers) kept
+ * 10 MB of 256 KiB buffers resident before.
+ */
+const SMALL_BLOCK = 64 * 1024;
+const LARGE_BLOCK = 256 * 1024;
 /** Safety-net poll: slow when inotify events arrive, quick where the filesystem has none. */
 const POLL_MS_WATCHED = 5000;
 const POLL_MS_UNWATCHED = 250;
@@ -28,7 +35,9 @@ export class FileTailer {
   private reading = false;
   private again = false;
   private stopped = false;
-  private readonly buf = Buffer.allocUnsafe(BLOCK);
+  private readonly small = Buffer.allocUnsafe(SMALL_BLOCK);
+  /** The backlog buffer of the read loop running now, if it found a backlog. */
+  private large: Buffer | undefined;
 
   constructor(private readonly file: string, private position: number, private readonly on: TailerEvents) {}
 
@@ -102,7 +111,8 @@ export class FileTailer {
 
   private readLoop(): void {
     if (this.stopped || this.fd === undefined) return this.finish();
-    fs.read(this.fd, this.buf, 0, BLOCK, this.position, (err, bytes) => {
+    const buf = this.large ?? this.small;
+    fs.read(this.fd, buf, 0, buf.length, this.position, (err, bytes) => {
       if (err) {
         this.on.error?.(err);
         return this.finish();
@@ -117,10 +127,13 @@ export class FileTailer {
       this.position += bytes;
       // Not copied: a 256 KiB copy per block was a twentieth of the daemon's time under a log
       // flood. The chunk is valid during the call only; the next block is read into the same buffer.
-      this.on.data(this.buf.subarray(0, bytes), this.position);
+      this.on.data(buf.subarray(0, bytes), this.position);
       // A short read of a regular file is its end: asking again would only read nothing. Appends
       // made meanwhile set `again` through the watcher.
-      if (bytes === BLOCK) return this.readLoop();
+      if (bytes === buf.length) {
+        this.large ??= Buffer.allocUnsafeSlow(LARGE_BLOCK);
+        return this.readLoop();
+      }
       if (this.again) {
         this.again = false;
         return this.readLoop();
@@ -131,6 +144,7 @@ export class FileTailer {
 
   private finish(): void {
     this.reading = false;
+    this.large = undefined;
     if (this.stopped && this.fd !== undefined) {
       fs.closeSync(this.fd);
       this.fd = undefined;

@@ -1,0 +1,56 @@
+/**
+ * The file tailer on real files: a backlog is read whole and in order through the larger
+ * buffer, later appends through the small one, and nothing is read twice or skipped.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileTailer } from '../../daemon/logs/fileTailer';
+
+async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('file tailer', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-tailer-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a backlog whole in large blocks, then appends in small ones, each byte once', async () => {
+    const file = path.join(dir, 'out.log');
+    const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `line ${from + i} ${'x'.repeat(100)}\n`).join('');
+    fs.writeFileSync(file, lines(0, 20_000)); // ~2.2 MB waiting before the tailer starts
+    const chunks: Buffer[] = [];
+    const sizes: number[] = [];
+    let last = 0;
+    const tailer = new FileTailer(file, 0, {
+      data: (chunk, offset) => {
+        chunks.push(Buffer.from(chunk));
+        sizes.push(chunk.length);
+        assert.equal(offset, last + chunk.length, 'offsets follow the chunks');
+        last = offset;
+      },
+    });
+    tailer.start();
+    try {
+      const backlog = fs.statSync(file).size;
+      await until('the backlog', () => last === backlog);
+      assert.equal(sizes[0], 64 * 1024, 'the first read fills the small buffer');
+      assert.ok(sizes.slice(1, -1).every((n) => n === 256 * 1024), `then reads 256 KiB at a time: ${sizes.join(',')}`);
+      const before = sizes.length;
+      fs.appendFileSync(file, lines(20_000, 10));
+      await until('the append', () => last === fs.statSync(file).size);
+      assert.ok(sizes.slice(before).every((n) => n <= 64 * 1024), 'an append after the backlog reads into the small buffer');
+      assert.equal(Buffer.concat(chunks).toString(), fs.readFileSync(file, 'utf8'));
+    } finally {
+      tailer.stop();
+    }
+  });
+});
