@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import type { Database } from 'sql.js';
 import type { LogRecord } from '../../shared/telemetry/model';
 import { INSERT_LOG, LOG_COLUMNS, LOGS_DDL, logFromRow, logRow } from '../../daemon/stores/local/logRows';
-import { loadSqlJs } from '../../daemon/stores/local/schema';
+import { loadSqlJs, sqliteHeapBytes } from '../../daemon/stores/local/schema';
 
 function roundTrip(db: Database, l: LogRecord): LogRecord {
   db.run(INSERT_LOG, logRow(l));
@@ -39,6 +39,10 @@ describe('local store log rows', () => {
     service: 'api',
     attributes: { 'log.iostream': 'stdout' },
   };
+
+  it('knows the size of the SQLite heap once the engine is loaded', () => {
+    assert.ok((sqliteHeapBytes() ?? 0) >= 1024 * 1024, `SQLite heap: ${sqliteHeapBytes()} bytes`);
+  });
 
   it('gives a server line back whole, keeping only its attributes outside the columns', () => {
     assert.deepEqual(roundTrip(db, serverLine), serverLine);

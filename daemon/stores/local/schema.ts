@@ -46,7 +46,18 @@ let engine: Promise<SqlJsStatic> | undefined;
 
 /** The sql.js engine, loaded once per process (it is immutable; the databases are not shared). */
 export function loadSqlJs(): Promise<SqlJsStatic> {
-  engine ??= initSqlJs({ locateFile: (file) => locateWasm(file), instantiateWasm } as Parameters<typeof initSqlJs>[0]);
+  engine ??= new Promise<SqlJsStatic>((resolve, reject) => {
+    // Emscripten's hook for instantiating the module ourselves: the same as its own, except that
+    // we keep the instance's memory, which sql.js does not expose, to report its size.
+    const instantiateWasm = (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object => {
+      WebAssembly.instantiate(fs.readFileSync(locateWasm('sql-wasm.wasm')), imports).then(({ instance, module }) => {
+        sqliteMemory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
+        done(instance, module);
+      }, reject);
+      return {};
+    };
+    initSqlJs({ locateFile: (file: string) => locateWasm(file), instantiateWasm } as Parameters<typeof initSqlJs>[0]).then(resolve, reject);
+  });
   return engine;
 }
 
@@ -55,19 +66,6 @@ let sqliteMemory: WebAssembly.Memory | undefined;
 /** Bytes of SQLite's WebAssembly heap in this thread (it grows and never shrinks), once loaded. */
 export function sqliteHeapBytes(): number | undefined {
   return sqliteMemory?.buffer.byteLength;
-}
-
-/**
- * Emscripten's hook for instantiating the module ourselves: the same as its own, except that we
- * keep the instance's memory, which sql.js does not expose, to report its size.
- */
-function instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object {
-  void WebAssembly.instantiate(fs.readFileSync(locateWasm('sql-wasm.wasm')), imports).then(({ instance, module }) => {
-    const memory = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
-    sqliteMemory = memory;
-    done(instance, module);
-  });
-  return {};
 }
 
 function locateWasm(file: string): string {
