@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { orClosed } from '../../shared/node/rpcClient';
 import { ServersListRequest, type ServerInfo } from '../../shared/protocol/servers';
+import { readRotationState, rotationStateFile } from '../../daemon/logs/logRotation';
 import { REPO, tempHome } from './helpers';
 
 /** A temp copy of `test/fixtures/<name>` (default: the servers fixture), beside a fresh state dir. */
@@ -27,21 +28,39 @@ export async function serverNamed(c: MessageConnection, name: string): Promise<S
   return s;
 }
 
-/** Newlines in `file`, counted without decoding it. */
-export function lineCount(file: string): number {
-  const buf = fs.readFileSync(file);
+/** Newlines in `file` from byte `from` on, counted without decoding it. */
+export function lineCount(file: string, from = 0): number {
+  const buf = fs.readFileSync(file).subarray(from);
   let n = 0;
   for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
   return n;
 }
 
 /**
- * Lines of a run's stream across its live file (rotated heads are holes of zeros) and its rotated
- * copies. A rotation running while this reads can make one count wrong: wait for the expected one.
+ * Lines of a run's stream: the live file past its rotated head, and the rotated copies its rotation
+ * note names. Counting by the note rather than by the files present is what makes a count taken
+ * during a rotation right: between a copy's rename and the punching of the head its lines are in
+ * both places on disk, and the note says which one holds them. A rotation that finishes while this
+ * counts changes the note (or renames a copy away), and the count is taken again.
  */
 export function streamLineCount(runDir: string, stream: 'stdout' | 'stderr'): number {
-  const files = fs.readdirSync(runDir).filter((f) => new RegExp(`^${stream}\\.log(\\.\\d+)?$`).test(f));
-  return files.reduce((n, f) => n + lineCount(path.join(runDir, f)), 0);
+  const live = path.join(runDir, `${stream}.log`);
+  const noteFile = rotationStateFile(live);
+  const note = (): string => (fs.existsSync(noteFile) ? fs.readFileSync(noteFile, 'utf8') : '');
+  for (;;) {
+    const before = note();
+    const state = readRotationState(live);
+    let n: number;
+    try {
+      n = lineCount(live, state.holeEnd);
+      for (const copy of state.files) n += lineCount(path.join(runDir, copy.name));
+    } catch (err) {
+      // A copy renamed away by a rotation running now: the note is about to change.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    if (note() === before) return n;
+  }
 }
 
 /** The folder of a server's current run, where its stdout.log and stderr.log are. */
