@@ -4,6 +4,7 @@
  * than one read in flight, and notices truncation (after rotation) by the size going backwards.
  */
 import * as fs from 'node:fs';
+import type { TurnBudget } from './turnBudget';
 
 export interface TailerEvents {
   /**
@@ -39,7 +40,8 @@ export class FileTailer {
   /** The backlog buffer of the read loop running now, if it found a backlog. */
   private large: Buffer | undefined;
 
-  constructor(private readonly file: string, private position: number, private readonly on: TailerEvents) {}
+  /** `turns` shares the loop with other tailers (see TurnBudget); without it a read is handled at once. */
+  constructor(private readonly file: string, private position: number, private readonly on: TailerEvents, private readonly turns?: TurnBudget) {}
 
   get offset(): number {
     return this.position;
@@ -113,33 +115,38 @@ export class FileTailer {
     if (this.stopped || this.fd === undefined) return this.finish();
     const buf = this.large ?? this.small;
     fs.read(this.fd, buf, 0, buf.length, this.position, (err, bytes) => {
-      if (err) {
-        this.on.error?.(err);
-        return this.finish();
-      }
-      if (bytes === 0) {
-        if (this.again) {
-          this.again = false;
-          return this.readLoop();
-        }
-        return this.finish();
-      }
-      this.position += bytes;
-      // Not copied: a 256 KiB copy per block was a twentieth of the daemon's time under a log
-      // flood. The chunk is valid during the call only; the next block is read into the same buffer.
-      this.on.data(buf.subarray(0, bytes), this.position);
-      // A short read of a regular file is its end: asking again would only read nothing. Appends
-      // made meanwhile set `again` through the watcher.
-      if (bytes === buf.length) {
-        this.large ??= Buffer.allocUnsafeSlow(LARGE_BLOCK);
-        return this.readLoop();
-      }
+      if (this.turns) this.turns.run(() => this.handleRead(buf, err, bytes));
+      else this.handleRead(buf, err, bytes);
+    });
+  }
+
+  private handleRead(buf: Buffer, err: NodeJS.ErrnoException | null, bytes: number): void {
+    if (err) {
+      this.on.error?.(err);
+      return this.finish();
+    }
+    if (bytes === 0) {
       if (this.again) {
         this.again = false;
         return this.readLoop();
       }
-      this.finish();
-    });
+      return this.finish();
+    }
+    this.position += bytes;
+    // Not copied: a 256 KiB copy per block was a twentieth of the daemon's time under a log
+    // flood. The chunk is valid during the call only; the next block is read into the same buffer.
+    this.on.data(buf.subarray(0, bytes), this.position);
+    // A short read of a regular file is its end: asking again would only read nothing. Appends
+    // made meanwhile set `again` through the watcher.
+    if (bytes === buf.length) {
+      this.large ??= Buffer.allocUnsafeSlow(LARGE_BLOCK);
+      return this.readLoop();
+    }
+    if (this.again) {
+      this.again = false;
+      return this.readLoop();
+    }
+    this.finish();
   }
 
   private finish(): void {

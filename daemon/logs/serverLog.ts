@@ -10,6 +10,7 @@ import { FileTailer } from './fileTailer';
 import { LineRing } from './lineRing';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { LineIndex } from './lineIndex';
+import type { TurnBudget } from './turnBudget';
 import { readFilePage } from './logPages';
 import { DEFAULT_ROTATION, LogRotator, type PunchHole, type RotationSettings } from './logRotation';
 import { stripAnsi } from '../../shared/ansi';
@@ -52,6 +53,8 @@ export interface ServerLogOptions {
   rotation?: RotationSettings;
   /** Frees rotated heads of the live files (default: a `fallocate` process per rotation). */
   punchHole?: PunchHole;
+  /** Shares the event loop with the other servers' tailers. */
+  readTurns?: TurnBudget;
 }
 
 export class ServerLog {
@@ -173,7 +176,7 @@ export class ServerLog {
       },
       truncated: () => this.system(`${stream}.log was truncated by something other than Runlens; reading it again from the start`),
       error: (err) => this.system(`reading ${stream}.log failed: ${err.message}`),
-    });
+    }, this.opts.readTurns);
     return r;
   }
 

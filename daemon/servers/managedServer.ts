@@ -13,6 +13,7 @@ import type { HealthMonitor, HealthSettings, HealthState } from '../health/healt
 import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
 import type { PunchHole } from '../logs/logRotation';
+import type { TurnBudget } from '../logs/turnBudget';
 import { PortInUseError, portFree } from './ports';
 import { groupMembers, stopGroup } from './processTree';
 import { writeRunEnd, writeRunStart } from './runRecords';
@@ -40,6 +41,8 @@ export interface ManagedServerDeps {
   ringCapacity: number;
   health: HealthMonitor;
   punchHole?: PunchHole;
+  /** Shared by all servers' log tailers (see TurnBudget). */
+  readTurns?: TurnBudget;
 }
 
 /** What state.json keeps of a running server so a new daemon can adopt it. */
@@ -95,6 +98,7 @@ export class ManagedServer {
       runsDir: deps.runsDir,
       rotation: spec.logRotation,
       punchHole: deps.punchHole,
+      readTurns: deps.readTurns,
     });
   }
 

@@ -11,6 +11,7 @@ import { TreeSampler, type TreeUsage } from '../health/resources';
 import type { Logger } from '../log';
 import type { LineSink } from '../logs/serverLog';
 import type { PunchHole } from '../logs/logRotation';
+import { TurnBudget } from '../logs/turnBudget';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
@@ -57,6 +58,8 @@ export class Supervisor {
   private readonly sampleTimer: NodeJS.Timeout;
   private readonly sampleIntervalMs: number;
   private readonly sampler: TreeSampler;
+  /** One for all servers, so a backlog in many logs at once cannot hold the event loop. */
+  private readonly readTurns = new TurnBudget();
   private lastSaved = '';
   private lastMoved = { key: '', at: 0 };
   private readonly healthListeners = new Set<HealthListener>();
@@ -246,6 +249,7 @@ export class Supervisor {
       ringCapacity: this.deps.ringCapacity ?? 10_000,
       health: this.health,
       punchHole: this.deps.punchHole,
+      readTurns: this.readTurns,
     }, firstSeq);
     this.servers.set(server.id, server);
     return server;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileTailer } from '../../daemon/logs/fileTailer';
+import { TurnBudget } from '../../daemon/logs/turnBudget';
 
 async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -22,6 +23,21 @@ describe('file tailer', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-tailer-'));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads every byte once and in order when its reads wait for turns', async () => {
+    const files = [0, 1, 2].map((i) => path.join(dir, `out${i}.log`));
+    files.forEach((f, i) => fs.writeFileSync(f, Array.from({ length: 5000 }, (_, n) => `${i}:${n} ${'y'.repeat(80)}\n`).join('')));
+    const turns = new TurnBudget(0); // every read but the first of a turn waits
+    const got = files.map(() => [] as Buffer[]);
+    const tailers = files.map((f, i) => new FileTailer(f, 0, { data: (chunk) => void got[i]!.push(Buffer.from(chunk)) }, turns));
+    tailers.forEach((t) => t.start());
+    try {
+      await until('all three files', () => files.every((f, i) => Buffer.concat(got[i]!).length === fs.statSync(f).size));
+      files.forEach((f, i) => assert.equal(Buffer.concat(got[i]!).toString(), fs.readFileSync(f, 'utf8')));
+    } finally {
+      tailers.forEach((t) => t.stop());
+    }
+  });
 
   it('reads a backlog whole in large blocks, then appends in small ones, each byte once', async () => {
     const file = path.join(dir, 'out.log');
