@@ -25,7 +25,7 @@ import { TelemetryStatsRequest } from '../shared/protocol/telemetry';
 import type { StoreStats } from '../shared/telemetry/query';
 import { ServersListRequest, ServersStartRequest, ServersStopRequest } from '../shared/protocol/servers';
 import { statePaths } from '../shared/node/stateDir';
-import { DAEMON_MALLOC_ENV, DAEMON_NODE_FLAGS } from '../shared/node/launcher';
+import { DAEMON_NODE_FLAGS, daemonEnv } from '../shared/node/launcher';
 import { DAEMON_SCRIPT, cliJson, connectClient, daemonPids, runCli, waitFor } from '../test/integration/helpers';
 import { streamLineCount } from '../test/integration/serverHelpers';
 import { cpuSeconds, killProcessesUnder, rssMb, withTimeout } from './support/processFigures';
@@ -51,10 +51,10 @@ async function startDaemon(home: string): Promise<void> {
   if (!prof && nodeArgs.length === 0) return void (await cliJson(['daemon', 'start'], home));
   // --cpu-prof is refused in NODE_OPTIONS, so this daemon is spawned here rather than by the CLI.
   fs.mkdirSync(home, { recursive: true });
-  // The launcher's own flags and malloc settings first, so a run differs from a real daemon only by what is asked.
+  // The launcher's flags and environment, so a run differs from a real daemon only by what is asked.
   const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] : []), ...DAEMON_NODE_FLAGS, ...nodeArgs, DAEMON_SCRIPT, '--home', home];
   const out = fs.openSync(path.join(home, 'daemon.out'), 'a');
-  child_process.spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: { ...DAEMON_MALLOC_ENV, ...process.env, RUNLENS_HOME: home } }).unref();
+  child_process.spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: daemonEnv(home) }).unref();
   fs.closeSync(out);
   await waitFor('the profiled daemon to listen', () => fs.existsSync(statePaths(home).socket), 30_000);
 }

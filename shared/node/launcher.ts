@@ -73,13 +73,16 @@ export const DAEMON_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_AREN
 /** Names of the variables above that the launcher set, so the daemon keeps them from its children. */
 export const DAEMON_OWN_ENV = 'RUNLENS_DAEMON_OWN_ENV';
 
-/** The daemon's environment: the caller's, plus the malloc settings the user has not set. */
-function daemonEnv(opts: LaunchOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+/**
+ * The daemon's environment: the caller's, plus the malloc settings the user has not set, and the
+ * names of those it added (the daemon removes them before starting servers and builds).
+ */
+export function daemonEnv(home: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   const own = Object.keys(DAEMON_MALLOC_ENV).filter((k) => env[k] === undefined);
   for (const k of own) env[k] = DAEMON_MALLOC_ENV[k];
   // The editor's own binary is Electron on desktop; this makes it behave as plain Node.
-  return { ...env, [DAEMON_OWN_ENV]: own.join(','), RUNLENS_HOME: opts.home, ELECTRON_RUN_AS_NODE: '1' };
+  return { ...env, [DAEMON_OWN_ENV]: own.join(','), RUNLENS_HOME: home, ELECTRON_RUN_AS_NODE: '1' };
 }
 
 export function spawnDaemon(opts: LaunchOptions): number | undefined {
@@ -93,7 +96,7 @@ export function spawnDaemon(opts: LaunchOptions): number | undefined {
   const child = child_process.spawn(opts.nodePath ?? process.execPath, args, {
     detached: true,
     stdio: 'ignore',
-    env: daemonEnv(opts),
+    env: daemonEnv(opts.home, opts.env),
   });
   child.unref();
   return child.pid;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { DAEMON_MALLOC_ENV, DAEMON_NODE_FLAGS, DAEMON_OWN_ENV } from '../../shared/node/launcher';
 import { orClosed } from '../../shared/node/rpcClient';
 import { LogLinesNotification, LogsGetRequest, LogsSubscribeRequest } from '../../shared/protocol/logs';
 import { ServerDidChangeNotification, ServersStartRequest, ServersRunsRequest, ServersStopRequest, type ServerInfo } from '../../shared/protocol/servers';
@@ -43,11 +44,13 @@ describe('server supervision', function () {
     // The daemon starts with its own V8 and malloc settings, and its servers do not inherit them.
     const environ = (pid: number): string[] => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const [daemonPid] = daemonPids(home);
-    assert.ok(fs.readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=8'));
-    if (process.env.MALLOC_ARENA_MAX === undefined) {
-      assert.ok(environ(daemonPid!).includes('MALLOC_ARENA_MAX=2'), 'the launcher sets malloc arenas for the daemon');
-      assert.ok(!environ(web.pid!).some((v) => /^(MALLOC_ARENA_MAX|MALLOC_MMAP_THRESHOLD_|RUNLENS_DAEMON_OWN_ENV)=/.test(v)), 'a server does not inherit them');
+    const argv = fs.readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0');
+    assert.ok(DAEMON_NODE_FLAGS.every((f) => argv.includes(f)), argv.join(' '));
+    for (const [k, v] of Object.entries(DAEMON_MALLOC_ENV).filter(([name]) => process.env[name] === undefined)) {
+      assert.ok(environ(daemonPid!).includes(`${k}=${v}`), `the launcher sets ${k} for the daemon`);
+      assert.ok(!environ(web.pid!).some((e) => e.startsWith(`${k}=`)), `a server does not inherit ${k}`);
     }
+    assert.ok(!environ(web.pid!).some((e) => e.startsWith(`${DAEMON_OWN_ENV}=`)));
 
     const logs = await orClosed(c, c.sendRequest(LogsGetRequest, { serverId: web.id, grep: 'GET /' }));
     assert.ok(logs.lines.some((l) => l.text === 'GET /' && l.stream === 'stdout'), 'the request line reached the log');
