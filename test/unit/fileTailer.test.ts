@@ -8,14 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileTailer } from '../../daemon/logs/fileTailer';
 import { TurnBudget } from '../../daemon/logs/turnBudget';
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { waitFor } from '../integration/helpers';
 
 describe('file tailer', () => {
   let dir: string;
@@ -32,7 +25,7 @@ describe('file tailer', () => {
     const tailers = files.map((f, i) => new FileTailer(f, 0, { data: (chunk) => void got[i]!.push(Buffer.from(chunk)) }, turns));
     tailers.forEach((t) => t.start());
     try {
-      await until('all three files', () => files.every((f, i) => Buffer.concat(got[i]!).length === fs.statSync(f).size));
+      await waitFor('all three files', () => files.every((f, i) => Buffer.concat(got[i]!).length === fs.statSync(f).size));
       files.forEach((f, i) => assert.equal(Buffer.concat(got[i]!).toString(), fs.readFileSync(f, 'utf8')));
     } finally {
       tailers.forEach((t) => t.stop());
@@ -57,12 +50,12 @@ describe('file tailer', () => {
     tailer.start();
     try {
       const backlog = fs.statSync(file).size;
-      await until('the backlog', () => last === backlog);
+      await waitFor('the backlog', () => last === backlog);
       assert.equal(sizes[0], 64 * 1024, 'the first read fills the small buffer');
       assert.ok(sizes.slice(1, -1).every((n) => n === 256 * 1024), `then reads 256 KiB at a time: ${sizes.join(',')}`);
       const before = sizes.length;
       fs.appendFileSync(file, lines(20_000, 10));
-      await until('the append', () => last === fs.statSync(file).size);
+      await waitFor('the append', () => last === fs.statSync(file).size);
       assert.ok(sizes.slice(before).every((n) => n <= 64 * 1024), 'an append after the backlog reads into the small buffer');
       assert.equal(Buffer.concat(chunks).toString(), fs.readFileSync(file, 'utf8'));
     } finally {

@@ -12,6 +12,14 @@ function busy(ms: number): void {
   }
 }
 
+/** Resolves once every piece handed to `turns` has run, checking once per turn of the loop. */
+function allRun(turns: TurnBudget): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => (turns.pending === 0 ? resolve() : void setImmediate(check));
+    check();
+  });
+}
+
 describe('turn budget', () => {
   it('runs work at once while the slice has budget left', () => {
     const turns = new TurnBudget(50);
@@ -38,10 +46,7 @@ describe('turn budget', () => {
     });
     assert.ok(turns.pending > 0, 'past the budget, work waits');
     await timer;
-    await new Promise<void>((resolve) => {
-      const check = (): void => (turns.pending === 0 ? resolve() : void setImmediate(check));
-      check();
-    });
+    await allRun(turns);
     assert.deepEqual(done, Array.from({ length: 20 }, (_, i) => i), 'every piece ran, in order');
     assert.ok(doneWhenTimerRan >= 1 && doneWhenTimerRan < 20, `the timer ran after ${doneWhenTimerRan} of 20 pieces`);
   });
@@ -52,10 +57,7 @@ describe('turn budget', () => {
     turns.run(() => busy(3));
     turns.run(() => done.push('first'));
     turns.run(() => done.push('second'));
-    await new Promise<void>((resolve) => {
-      const check = (): void => (turns.pending === 0 ? resolve() : void setImmediate(check));
-      check();
-    });
+    await allRun(turns);
     assert.deepEqual(done, ['first', 'second']);
   });
 });
