@@ -51,7 +51,10 @@ function deepest(root: Node, path: Segment[]): { node: Node; exact: boolean } {
 /** `servers[1].health.path` → ['servers', 1, 'health', 'path']. */
 export function fieldPath(field: string): Segment[] {
   const out: Segment[] = [];
-  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  // Keys the validator could not write bare (empty, dotted) come quoted as JSON strings.
+  for (const m of field.matchAll(/"((?:[^"\\]|\\.)*)"|([^.[\]"]+)|\[(\d+)\]/g)) {
+    out.push(m[3] !== undefined ? Number(m[3]) : m[1] !== undefined ? (JSON.parse(`"${m[1]}"`) as string) : m[2]!);
+  }
   return out;
 }
 

@@ -180,8 +180,10 @@ function checkRestart(c: Checker, v: Json, at: string): void {
   c.integer(r.backoffMs, `${at}.backoffMs`, 0);
 }
 
+/** A field's path; a key that would not read as one name (empty, a dot, spaces, quotes) is quoted. */
 function join(parent: string, key: string): string {
-  return parent ? `${parent}.${key}` : key;
+  const name = /^[^\s."\\]+$/.test(key) ? key : JSON.stringify(key);
+  return parent ? `${parent}.${name}` : name;
 }
 
 function escapes(rel: string): boolean {

@@ -12,6 +12,8 @@ describe('runlens.json problem locations', () => {
   it('splits field paths into keys and indexes', () => {
     assert.deepEqual(fieldPath('servers[1].health.path'), ['servers', 1, 'health', 'path']);
     assert.deepEqual(fieldPath(''), []);
+    assert.deepEqual(fieldPath('servers[0]."x.y"'), ['servers', 0, 'x.y']);
+    assert.deepEqual(fieldPath('""'), ['']);
   });
 
   it('has nothing to say about a valid file', () => {
@@ -31,6 +33,13 @@ describe('runlens.json problem locations', () => {
     const [p] = checkRunlensJson(text, FILE);
     assert.equal(marked(text, p!), '"prot"');
     assert.match(p!.message, /^servers\[0\]\.prot: expected no such field/);
+  });
+
+  it('marks the key of an unknown field whose name is dotted', () => {
+    const text = '{ "servers": [{ "name": "web", "start": "node s.js", "health.path": "/" }] }';
+    const [p] = checkRunlensJson(text, FILE);
+    assert.equal(marked(text, p!), '"health.path"');
+    assert.match(p!.message, /^servers\[0\]\."health\.path": expected no such field/);
   });
 
   it('marks the object that lacks a required field', () => {

@@ -52,6 +52,12 @@ describe('runlens.json validation', () => {
     assert.ok(found.find((m) => m.includes('extra'))!.includes('known fields: $schema, node, build, servers'));
   });
 
+  it('names unknown fields whose keys are empty or hold dots, quoted', () => {
+    const found = parseRunlensConfig(JSON.stringify({ '': 1, servers: [{ name: 'a', start: 'node a.js', 'x.y': 2 }] }), FILE).problems;
+    assert.deepEqual(found.map((p) => p.field).sort(), ['""', 'servers[0]."x.y"']);
+    for (const p of found) assert.ok(p.message.startsWith(`${FILE}: ${p.field}: expected no such field`), p.message);
+  });
+
   it('checks names are unique and dependencies exist', () => {
     const found = problems({ servers: [{ name: 'a', start: 'x' }, { name: 'a', start: 'y', dependsOn: ['b'] }] });
     assert.equal(found.length, 2);
