@@ -1,8 +1,9 @@
 /**
  * The last N log lines of a server, in a fixed-size ring: constant memory however much a server
  * writes, O(1) append, and lookups by sequence number for paging and catch-up. Besides the line
- * count, the text held is capped (4 MiB of UTF-8 by default): 10,000 lines of 64 KiB would be over
- * half a gigabyte per server. Lines dropped early are still paged from the files.
+ * count, the text held is capped (4 MiB of UTF-8 by default, or a share of all servers' budget,
+ * see RingBudget): 10,000 lines of 64 KiB would be over half a gigabyte per server. Lines dropped
+ * early are still paged from the files.
  *
  * Lines are kept in columns (typed arrays) and their text as UTF-8 in reused buffers outside the
  * V8 heap, not as objects and strings. Under a flood of 10,000 lines/s a line object lives about a
@@ -11,17 +12,13 @@
  * objects when read, which is rare next to writing.
  */
 import type { LogLine, LogStream } from '../../shared/protocol/logs';
+import { BLOCK_BYTES, BlockPool, DEFAULT_RING_BYTES, type TrimmableRing } from './ringBudget';
 
-export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
-/** Text buffers are this big (a ring of 10,000 lines of 120 bytes spans about 20); a longer line gets one of its own. */
-const BLOCK_BYTES = 64 * 1024;
-/** Emptied buffers kept for reuse, so a steady flood allocates none. */
-const SPARE_BLOCKS = 1;
 
 const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'system'];
 const PARTIAL = 4;
 
-export class LineRing {
+export class LineRing implements TrimmableRing {
   private readonly seqs: Float64Array;
   private readonly times: Float64Array;
   /** Line number in its file, NaN for Runlens's own lines. */
@@ -37,9 +34,16 @@ export class LineRing {
   private bytes = 0;
   private current: Buffer | undefined;
   private used = 0;
-  private readonly spare: Buffer[] = [];
 
-  constructor(readonly capacity: number, readonly maxBytes = DEFAULT_RING_BYTES) {
+  private readonly maxBytes: () => number;
+
+  /**
+   * `maxBytes` is a fixed cap on the text held, or asked before each line (a share that changes).
+   * `blocks` lends the text buffers; by default the ring keeps one emptied buffer for reuse, so a
+   * steady flood allocates none.
+   */
+  constructor(readonly capacity: number, maxBytes: number | (() => number) = DEFAULT_RING_BYTES, private readonly pool = new BlockPool()) {
+    this.maxBytes = typeof maxBytes === 'number' ? () => maxBytes : maxBytes;
     this.seqs = new Float64Array(capacity);
     this.times = new Float64Array(capacity);
     this.lineNos = new Float64Array(capacity);
@@ -54,7 +58,7 @@ export class LineRing {
     if (this.count === this.capacity) this.dropOldest();
     const n = Buffer.byteLength(line.text);
     // A line larger than the cap alone is still kept: the newest line is always there.
-    while (this.count > 0 && this.bytes + n > this.maxBytes) this.dropOldest();
+    this.trimTo(this.maxBytes() - n);
     const s = this.next;
     this.blocks[s] = this.room(n);
     this.offsets[s] = this.used;
@@ -68,6 +72,15 @@ export class LineRing {
     this.next = (s + 1) % this.capacity;
     this.count++;
     this.bytes += n;
+  }
+
+  trimTo(bytes: number): void {
+    while (this.count > 0 && this.bytes > bytes) this.dropOldest();
+  }
+
+  /** Bytes of text (UTF-8) held. */
+  get textBytes(): number {
+    return this.bytes;
   }
 
   get size(): number {
@@ -129,7 +142,7 @@ export class LineRing {
     if (this.current && this.used + n <= this.current.length) return this.current;
     // Lines go into buffers in order, so the lines of one buffer are consecutive in the ring and
     // it is free once its last line is dropped (see dropOldest).
-    this.current = n > BLOCK_BYTES ? Buffer.allocUnsafeSlow(n) : (this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES));
+    this.current = n > BLOCK_BYTES ? Buffer.allocUnsafeSlow(n) : this.pool.take();
     this.used = 0;
     return this.current;
   }
@@ -145,8 +158,8 @@ export class LineRing {
     if (block === this.current) {
       // The ring is empty: write from the start of the current buffer again.
       this.used = 0;
-    } else if (block.length === BLOCK_BYTES && this.spare.length < SPARE_BLOCKS) {
-      this.spare.push(block);
+    } else {
+      this.pool.give(block);
     }
   }
 }

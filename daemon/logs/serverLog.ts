@@ -11,6 +11,7 @@ import { LineRing } from './lineRing';
 import { LineSplitter, type SplitLine } from './lineSplitter';
 import { LineIndex } from './lineIndex';
 import type { TurnBudget } from './turnBudget';
+import type { RingBudget } from './ringBudget';
 import { readFilePage } from './logPages';
 import { DEFAULT_ROTATION, LogRotator, type PunchHole, type RotationSettings } from './logRotation';
 import { stripAnsi } from '../../shared/ansi';
@@ -43,6 +44,8 @@ export interface ServerLogOptions {
   capacity?: number;
   /** Bytes of text (UTF-8) kept in memory (default 4 MiB); older lines are read back from the files. */
   ringBytes?: number;
+  /** The text all servers' rings share (wins over `ringBytes`). */
+  ringBudget?: RingBudget;
   sink?: LineSink;
   /** Continues numbering after a daemon restart, so clients' cursors stay valid. */
   firstSeq?: number;
@@ -65,9 +68,12 @@ export class ServerLog {
   private readonly sink: LineSink | undefined;
   private attached: Attached | undefined;
   private seq = 0;
+  private readonly leaveBudget: (() => void) | undefined;
 
   constructor(readonly serverId: string, private readonly opts: ServerLogOptions = {}) {
-    this.ring = new LineRing(opts.capacity ?? 10_000, opts.ringBytes);
+    const budget = opts.ringBudget;
+    this.ring = budget ? new LineRing(opts.capacity ?? 10_000, () => budget.share(), budget.blocks) : new LineRing(opts.capacity ?? 10_000, opts.ringBytes);
+    this.leaveBudget = budget?.join(this.ring);
     this.sink = opts.sink;
     this.seq = opts.firstSeq ?? 0;
     this.index = new LineIndex(opts.indexFile, this.seq);
@@ -124,6 +130,7 @@ export class ServerLog {
 
   close(): void {
     this.detach();
+    this.leaveBudget?.();
     this.index.close();
   }
 

@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog';
 import type { PunchHole } from '../logs/logRotation';
 import type { TurnBudget } from '../logs/turnBudget';
+import type { RingBudget } from '../logs/ringBudget';
 import { PortInUseError, portFree } from './ports';
 import { groupMembers, stopGroup } from './processTree';
 import { writeRunEnd, writeRunStart } from './runRecords';
@@ -43,6 +44,8 @@ export interface ManagedServerDeps {
   punchHole?: PunchHole;
   /** Shared by all servers' log tailers (see TurnBudget). */
   readTurns?: TurnBudget;
+  /** The text all servers' log rings may hold (see RingBudget). */
+  ringBudget?: RingBudget;
 }
 
 /** What state.json keeps of a running server so a new daemon can adopt it. */
@@ -99,6 +102,7 @@ export class ManagedServer {
       rotation: spec.logRotation,
       punchHole: deps.punchHole,
       readTurns: deps.readTurns,
+      ringBudget: deps.ringBudget,
     });
   }
 

@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import type { LineSink } from '../logs/serverLog';
 import type { PunchHole } from '../logs/logRotation';
 import { TurnBudget } from '../logs/turnBudget';
+import { RingBudget } from '../logs/ringBudget';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
@@ -60,6 +61,8 @@ export class Supervisor {
   private readonly sampler: TreeSampler;
   /** One for all servers, so a backlog in many logs at once cannot hold the event loop. */
   private readonly readTurns = new TurnBudget();
+  /** One for all servers: many servers share a total of log text in memory instead of each keeping 4 MiB. */
+  private readonly ringBudget = new RingBudget();
   private lastSaved = '';
   private lastMoved = { key: '', at: 0 };
   private readonly healthListeners = new Set<HealthListener>();
@@ -250,6 +253,7 @@ export class Supervisor {
       health: this.health,
       punchHole: this.deps.punchHole,
       readTurns: this.readTurns,
+      ringBudget: this.ringBudget,
     }, firstSeq);
     this.servers.set(server.id, server);
     return server;

@@ -9,7 +9,7 @@ import { expandLines, linesProblem, type SegmentRecord, type ServerLinesRecord }
 import type { Checkpoint, InsertBatch, SegmentLine, TelemetryStore } from '../../shared/telemetry/query';
 import type { Logger } from '../log';
 import type { Quarantine, QuarantineEntry } from './quarantine';
-import { readSegments, segmentName } from './segments';
+import { ReadScratch, readSegments, segmentName } from './segments';
 
 export interface FeederOptions {
   store: TelemetryStore;
@@ -56,6 +56,8 @@ export class Feeder {
   private pendingWake = false;
   private position: Checkpoint | undefined;
   private failures = 0;
+  /** Segment reads reuse one buffer (see ReadScratch). */
+  private readonly scratch = new ReadScratch();
   private loop: Promise<void> | undefined;
   /** The batch after the one being inserted, read ahead. */
   private ahead: Loaded | undefined;
@@ -155,7 +157,7 @@ export class Feeder {
   }
 
   private load(from: Checkpoint): Loaded {
-    return loadBatch(this.opts.segmentsDir, from, this.batchBytes);
+    return loadBatch(this.opts.segmentsDir, from, this.batchBytes, this.scratch);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -174,8 +176,8 @@ export class Feeder {
 }
 
 /** Reads and parses the batch that starts at `from`, sorted by record type; unusable lines apart. */
-export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: number): Loaded {
-  const chunk = readSegments(segmentsDir, from, maxBytes);
+export function loadBatch(segmentsDir: string, from: Checkpoint, maxBytes: number, scratch?: ReadScratch): Loaded {
+  const chunk = readSegments(segmentsDir, from, maxBytes, scratch);
   const spanLines: SegmentLine[] = [];
   const batch: InsertBatch = { spans: [], logs: [], metrics: [], scores: [], spanLines, from };
   const bad: QuarantineEntry[] = [];

@@ -17,6 +17,21 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** The append buffer kept between batches; a larger one is dropped after its write. */
 const KEEP_BUFFER_BYTES = 1024 * 1024;
 
+/**
+ * One read buffer for every segment read of its owner, grown to the largest read. A fresh buffer
+ * per read is external memory that V8 frees only at a later collection: the local store's thread,
+ * reading 1 MiB batches dozens of times a second under a log flood, held tens of megabytes of
+ * them. Lines are decoded into strings before the next read, so nothing refers to it after a read.
+ */
+export class ReadScratch {
+  private buf: Buffer | undefined;
+
+  take(bytes: number): Buffer {
+    if (!this.buf || this.buf.length < bytes) this.buf = Buffer.allocUnsafeSlow(bytes);
+    return this.buf;
+  }
+}
+
 /** A `lines` record text by text (see JsonBytes for why not JSON.stringify). */
 function writeLines(out: JsonBytes, r: ServerLinesRecord): void {
   out.raw(`{"t":"lines","serverId":${JSON.stringify(r.serverId)},"runId":${JSON.stringify(r.runId)},"service":${JSON.stringify(r.service)},"stream":${JSON.stringify(r.stream)},"line":${r.line},"timeUnixNano":${JSON.stringify(r.timeUnixNano)},"texts":[`);
@@ -189,7 +204,7 @@ export interface SegmentChunk {
  * one is exhausted and a later one exists. An incomplete last line of a sealed segment is
  * returned too, so the caller can quarantine it and move on.
  */
-export function readSegments(dir: string, from: Checkpoint, maxBytes: number): SegmentChunk {
+export function readSegments(dir: string, from: Checkpoint, maxBytes: number, scratch = new ReadScratch()): SegmentChunk {
   const segments = listSegments(dir);
   let { segment, offset } = from;
   if (!segments.includes(segment)) {
@@ -203,7 +218,7 @@ export function readSegments(dir: string, from: Checkpoint, maxBytes: number): S
   for (;;) {
     const file = path.join(dir, segmentName(segment));
     const sealed = segments.some((s) => s > segment);
-    const { text, consumed } = readLines(file, offset, maxBytes, sealed);
+    const { text, consumed } = readLines(file, offset, maxBytes, sealed, scratch);
     let pos = offset;
     for (const line of text.lines) {
       const bytes = text.ascii ? line.length : Buffer.byteLength(line, 'utf8');
@@ -218,14 +233,14 @@ export function readSegments(dir: string, from: Checkpoint, maxBytes: number): S
   }
 }
 
-function readLines(file: string, offset: number, maxBytes: number, sealed: boolean): { text: { lines: string[]; ascii: boolean }; consumed: number } {
+function readLines(file: string, offset: number, maxBytes: number, sealed: boolean, scratch: ReadScratch): { text: { lines: string[]; ascii: boolean }; consumed: number } {
   const fd = fs.openSync(file, 'r');
   try {
     // Sized to what is there: a fresh maxBytes buffer per read counts as external memory, and at a
     // few small reads a second it made V8 run a full mark-compact every 2-3 s in an idle daemon.
     const want = Math.min(maxBytes, fs.fstatSync(fd).size - offset);
     if (want <= 0) return { text: { lines: [], ascii: true }, consumed: 0 };
-    const buf = Buffer.allocUnsafe(want);
+    const buf = scratch.take(want);
     const n = fs.readSync(fd, buf, 0, want, offset);
     if (n === 0) return { text: { lines: [], ascii: true }, consumed: 0 };
     // Search only what was read: the rest of the buffer is uninitialized memory.

@@ -13,6 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Level, Logger } from '../../log';
 import type { Checkpoint } from '../../../shared/telemetry/query';
 import { loadBatch } from '../../telemetry/feeder';
+import { ReadScratch } from '../../telemetry/segments';
 import type { QuarantineEntry } from '../../telemetry/quarantine';
 import { LocalStore, type LocalStoreOptions } from './localStore';
 
@@ -30,8 +31,8 @@ export interface FedBatch {
 }
 
 /** Reads, parses and inserts the batch at `from` here, off the daemon's thread. */
-async function feedFrom(store: LocalStore, segmentsDir: string, from: Checkpoint, maxBytes: number): Promise<FedBatch> {
-  const b = loadBatch(segmentsDir, from, maxBytes);
+async function feedFrom(store: LocalStore, scratch: ReadScratch, segmentsDir: string, from: Checkpoint, maxBytes: number): Promise<FedBatch> {
+  const b = loadBatch(segmentsDir, from, maxBytes, scratch);
   if (b.next.segment !== from.segment || b.next.offset !== from.offset) await store.insert(b.batch, b.next);
   return { next: b.next, bad: b.bad };
 }
@@ -76,9 +77,10 @@ async function main(): Promise<void> {
     post({ failed: (err as Error).message });
     return;
   }
+  const scratch = new ReadScratch();
   parentPort!.on('message', (call: StoreCall) => {
     type Method = (...args: unknown[]) => Promise<unknown>;
-    const fn = call.method === 'feedFrom' ? (feedFrom.bind(undefined, store) as Method) : (store as unknown as Record<string, Method | undefined>)[call.method];
+    const fn = call.method === 'feedFrom' ? (feedFrom.bind(undefined, store, scratch) as Method) : (store as unknown as Record<string, Method | undefined>)[call.method];
     if (typeof fn !== 'function') return post({ id: call.id, error: `the local store has no method '${call.method}'` });
     fn.apply(store, call.args).then(
       (result) => post({ id: call.id, result }),
