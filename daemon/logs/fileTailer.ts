@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { TurnBudget } from './turnBudget';
+import { BACKLOG_READ_BYTES, BufferPool } from './bufferPool';
 
 export interface TailerEvents {
   /**
@@ -20,11 +21,10 @@ export interface TailerEvents {
 /**
  * Reads start with a 64 KiB buffer of the tailer's own, enough for the appends of one wake even
  * under a flood of 10,000 lines/s; a read that fills it means a backlog, and the rest of that loop
- * reads 256 KiB at a time into a buffer dropped when the loop ends. 40 tailers (20 servers) kept
- * 10 MB of 256 KiB buffers resident before.
+ * reads 256 KiB at a time into a buffer lent for that loop (by all servers' tailers' shared pool,
+ * see BufferPool). 40 tailers (20 servers) kept 10 MB of 256 KiB buffers resident before.
  */
 const SMALL_BLOCK = 64 * 1024;
-const LARGE_BLOCK = 256 * 1024;
 /** Safety-net poll: slow when inotify events arrive, quick where the filesystem has none. */
 const POLL_MS_WATCHED = 5000;
 const POLL_MS_UNWATCHED = 250;
@@ -40,8 +40,17 @@ export class FileTailer {
   /** The backlog buffer of the read loop running now, if it found a backlog. */
   private large: Buffer | undefined;
 
-  /** `turns` shares the loop with other tailers (see TurnBudget); without it a read is handled at once. */
-  constructor(private readonly file: string, private position: number, private readonly on: TailerEvents, private readonly turns?: TurnBudget) {}
+  /**
+   * `turns` shares the loop with other tailers (see TurnBudget); without it a read is handled at
+   * once. `backlog` lends the buffers for reading a backlog.
+   */
+  constructor(
+    private readonly file: string,
+    private position: number,
+    private readonly on: TailerEvents,
+    private readonly turns?: TurnBudget,
+    private readonly backlog = new BufferPool(BACKLOG_READ_BYTES, 0),
+  ) {}
 
   get offset(): number {
     return this.position;
@@ -139,7 +148,7 @@ export class FileTailer {
     // A short read of a regular file is its end: asking again would only read nothing. Appends
     // made meanwhile set `again` through the watcher.
     if (bytes === buf.length) {
-      this.large ??= Buffer.allocUnsafeSlow(LARGE_BLOCK);
+      this.large ??= this.backlog.take();
       return this.readLoop();
     }
     if (this.again) {
@@ -151,6 +160,7 @@ export class FileTailer {
 
   private finish(): void {
     this.reading = false;
+    if (this.large) this.backlog.give(this.large);
     this.large = undefined;
     if (this.stopped && this.fd !== undefined) {
       fs.closeSync(this.fd);

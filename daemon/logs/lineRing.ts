@@ -12,7 +12,8 @@
  * objects when read, which is rare next to writing.
  */
 import type { LogLine, LogStream } from '../../shared/protocol/logs';
-import { BLOCK_BYTES, BlockPool, DEFAULT_RING_BYTES, type TrimmableRing } from './ringBudget';
+import { BLOCK_BYTES, DEFAULT_RING_BYTES, type TrimmableRing } from './ringBudget';
+import { BufferPool } from './bufferPool';
 
 
 const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'system'];
@@ -42,7 +43,7 @@ export class LineRing implements TrimmableRing {
    * `blocks` lends the text buffers; by default the ring keeps one emptied buffer for reuse, so a
    * steady flood allocates none.
    */
-  constructor(readonly capacity: number, maxBytes: number | (() => number) = DEFAULT_RING_BYTES, private readonly pool = new BlockPool()) {
+  constructor(readonly capacity: number, maxBytes: number | (() => number) = DEFAULT_RING_BYTES, private readonly pool = new BufferPool(BLOCK_BYTES, 1)) {
     this.maxBytes = typeof maxBytes === 'number' ? () => maxBytes : maxBytes;
     this.seqs = new Float64Array(capacity);
     this.times = new Float64Array(capacity);

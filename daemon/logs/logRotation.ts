@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BufferPool, ROTATION_COPY_BYTES } from './bufferPool';
 
 export interface RotationSettings {
   /** Rotate when the live part of the file passes this many bytes. */
@@ -80,6 +81,8 @@ export class LogRotator {
     private readonly settings: RotationSettings,
     private readonly report: (message: string) => void,
     private readonly punch: PunchHole = punchHoleWithFallocate,
+    /** Lends the buffer a rotation copies through. */
+    private readonly copyBuffers = new BufferPool(ROTATION_COPY_BYTES, 0),
   ) {
     this.state = readRotationState(logFile);
     // An earlier daemon may have stopped between writing the note and punching the hole (the
@@ -145,7 +148,12 @@ export class LogRotator {
       kept[i] = { ...kept[i]!, name: next };
     }
     const first = `${base}.1`;
-    await copyRange(this.logFile, path.join(dir, first), this.state.holeEnd, upTo);
+    const buf = this.copyBuffers.take();
+    try {
+      await copyRange(this.logFile, path.join(dir, first), this.state.holeEnd, upTo, buf);
+    } finally {
+      this.copyBuffers.give(buf);
+    }
     const next: RotationState = { holeEnd: upTo, files: [{ name: first, from: this.state.holeEnd, to: upTo }, ...kept] };
     // The note goes to disk before the hole: a crash between the two leaves bytes in both places, never in neither.
     await writeAtomically(rotationStateFile(this.logFile), JSON.stringify(next));
@@ -164,12 +172,11 @@ export class LogRotator {
   }
 }
 
-async function copyRange(from: string, to: string, start: number, end: number): Promise<void> {
+async function copyRange(from: string, to: string, start: number, end: number, buf: Buffer): Promise<void> {
   const tmp = `${to}.tmp`;
   const src = await fs.promises.open(from, 'r');
   const dst = await fs.promises.open(tmp, 'w', 0o600);
   try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
     for (let pos = start; pos < end; ) {
       const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, end - pos), pos);
       if (bytesRead === 0) throw new Error(`${from} ended at ${pos}, before ${end}`);

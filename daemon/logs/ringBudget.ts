@@ -23,24 +23,10 @@ export const DEFAULT_TOTAL_RING_BYTES = 8 * 1024 * 1024;
 /** No ring's share is smaller than this, however many servers there are. */
 export const MIN_RING_BYTES = 128 * 1024;
 
+import { BufferPool } from './bufferPool';
+
 /** Text buffers are this big (a ring of 10,000 lines of 120 bytes spans about 20); a longer line gets one of its own. */
 export const BLOCK_BYTES = 64 * 1024;
-
-/** Where a ring gets its text buffers and returns the emptied ones. */
-export class BlockPool {
-  private readonly spare: Buffer[] = [];
-
-  /** `keep`: emptied buffers held for reuse at most; the rest go to the garbage collector. */
-  constructor(private readonly keep = 1) {}
-
-  take(): Buffer {
-    return this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
-  }
-
-  give(block: Buffer): void {
-    if (block.length === BLOCK_BYTES && this.spare.length < this.keep) this.spare.push(block);
-  }
-}
 
 /** Spare buffers the shared pool keeps: enough for every ring of a flood to swap one at once. */
 const SHARED_SPARE_BLOCKS = 32;
@@ -54,7 +40,7 @@ export interface TrimmableRing {
 export class RingBudget {
   private readonly rings = new Set<TrimmableRing>();
   /** Text buffers for all rings that share this budget. */
-  readonly blocks = new BlockPool(SHARED_SPARE_BLOCKS);
+  readonly blocks = new BufferPool(BLOCK_BYTES, SHARED_SPARE_BLOCKS);
 
   constructor(readonly totalBytes = DEFAULT_TOTAL_RING_BYTES, readonly perRingBytes = DEFAULT_RING_BYTES, readonly minBytes = MIN_RING_BYTES) {}
 

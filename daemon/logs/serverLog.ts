@@ -12,6 +12,7 @@ import { LineSplitter, type SplitLine } from './lineSplitter';
 import { LineIndex } from './lineIndex';
 import type { TurnBudget } from './turnBudget';
 import type { RingBudget } from './ringBudget';
+import type { LogBuffers } from './bufferPool';
 import { readFilePage } from './logPages';
 import { DEFAULT_ROTATION, LogRotator, type PunchHole, type RotationSettings } from './logRotation';
 import { stripAnsi } from '../../shared/ansi';
@@ -46,6 +47,8 @@ export interface ServerLogOptions {
   ringBytes?: number;
   /** The text all servers' rings share (wins over `ringBytes`). */
   ringBudget?: RingBudget;
+  /** Buffers for backlog reads and rotation copies, shared by all servers. */
+  buffers?: LogBuffers;
   sink?: LineSink;
   /** Continues numbering after a daemon restart, so clients' cursors stay valid. */
   firstSeq?: number;
@@ -172,7 +175,7 @@ export class ServerLog {
   private reader(runId: string, runDir: string, stream: 'stdout' | 'stderr', offset: number, lines: number): StreamReader {
     const file = path.join(runDir, `${stream}.log`);
     const r = { stream, splitter: new LineSplitter(), lines } as StreamReader;
-    r.rotator = new LogRotator(file, this.opts.rotation ?? DEFAULT_ROTATION, (message) => this.system(message), this.opts.punchHole);
+    r.rotator = new LogRotator(file, this.opts.rotation ?? DEFAULT_ROTATION, (message) => this.system(message), this.opts.punchHole, this.opts.buffers?.copy);
     r.tailer = new FileTailer(file, offset, {
       data: (chunk, end) => {
         // Where this chunk's first line began: the bytes held over from earlier chunks come first.
@@ -183,7 +186,7 @@ export class ServerLog {
       },
       truncated: () => this.system(`${stream}.log was truncated by something other than Runlens; reading it again from the start`),
       error: (err) => this.system(`reading ${stream}.log failed: ${err.message}`),
-    }, this.opts.readTurns);
+    }, this.opts.readTurns, this.opts.buffers?.backlog);
     return r;
   }
 

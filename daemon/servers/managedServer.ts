@@ -15,6 +15,7 @@ import { ServerLog, type LineSink, type StreamOffsets } from '../logs/serverLog'
 import type { PunchHole } from '../logs/logRotation';
 import type { TurnBudget } from '../logs/turnBudget';
 import type { RingBudget } from '../logs/ringBudget';
+import type { LogBuffers } from '../logs/bufferPool';
 import { PortInUseError, portFree } from './ports';
 import { groupMembers, stopGroup } from './processTree';
 import { writeRunEnd, writeRunStart } from './runRecords';
@@ -46,6 +47,8 @@ export interface ManagedServerDeps {
   readTurns?: TurnBudget;
   /** The text all servers' log rings may hold (see RingBudget). */
   ringBudget?: RingBudget;
+  /** Buffers all servers' logs borrow (see BufferPool). */
+  logBuffers?: LogBuffers;
 }
 
 /** What state.json keeps of a running server so a new daemon can adopt it. */
@@ -103,6 +106,7 @@ export class ManagedServer {
       punchHole: deps.punchHole,
       readTurns: deps.readTurns,
       ringBudget: deps.ringBudget,
+      buffers: deps.logBuffers,
     });
   }
 

@@ -13,6 +13,7 @@ import type { LineSink } from '../logs/serverLog';
 import type { PunchHole } from '../logs/logRotation';
 import { TurnBudget } from '../logs/turnBudget';
 import { RingBudget } from '../logs/ringBudget';
+import { logBuffers } from '../logs/bufferPool';
 import { ManagedServer, type PortBook } from './managedServer';
 import { allocatePort, DEFAULT_PORT_RANGE, type PortRange } from './ports';
 import { serverId, type Launch, type ServerSpec } from './spec';
@@ -63,6 +64,7 @@ export class Supervisor {
   private readonly readTurns = new TurnBudget();
   /** One for all servers: many servers share a total of log text in memory instead of each keeping 4 MiB. */
   private readonly ringBudget = new RingBudget();
+  private readonly logBuffers = logBuffers();
   private lastSaved = '';
   private lastMoved = { key: '', at: 0 };
   private readonly healthListeners = new Set<HealthListener>();
@@ -254,6 +256,7 @@ export class Supervisor {
       punchHole: this.deps.punchHole,
       readTurns: this.readTurns,
       ringBudget: this.ringBudget,
+      logBuffers: this.logBuffers,
     }, firstSeq);
     this.servers.set(server.id, server);
     return server;

@@ -8,7 +8,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileTailer } from '../../daemon/logs/fileTailer';
 import { TurnBudget } from '../../daemon/logs/turnBudget';
+import { BufferPool } from '../../daemon/logs/bufferPool';
 import { waitFor } from '../integration/helpers';
+
+/** Counts the buffers it had to make: a buffer given back and taken again is not counted. */
+class CountingPool extends BufferPool {
+  made = 0;
+
+  override take(): Buffer {
+    if (this.kept === 0) this.made++;
+    return super.take();
+  }
+}
 
 describe('file tailer', () => {
   let dir: string;
@@ -39,6 +50,7 @@ describe('file tailer', () => {
     const chunks: Buffer[] = [];
     const sizes: number[] = [];
     let last = 0;
+    const pool = new CountingPool(256 * 1024, 1);
     const tailer = new FileTailer(file, 0, {
       data: (chunk, offset) => {
         chunks.push(Buffer.from(chunk));
@@ -46,7 +58,7 @@ describe('file tailer', () => {
         assert.equal(offset, last + chunk.length, 'offsets follow the chunks');
         last = offset;
       },
-    });
+    }, undefined, pool);
     tailer.start();
     try {
       const backlog = fs.statSync(file).size;
@@ -57,6 +69,10 @@ describe('file tailer', () => {
       fs.appendFileSync(file, lines(20_000, 10));
       await waitFor('the append', () => last === fs.statSync(file).size);
       assert.ok(sizes.slice(before).every((n) => n <= 64 * 1024), 'an append after the backlog reads into the small buffer');
+      assert.equal(pool.kept, 1, 'the backlog buffer went back to the pool');
+      fs.appendFileSync(file, lines(20_010, 20_000));
+      await waitFor('a second backlog', () => last === fs.statSync(file).size);
+      assert.equal(pool.made, 1, 'the second backlog read through the buffer the first gave back');
       assert.equal(Buffer.concat(chunks).toString(), fs.readFileSync(file, 'utf8'));
     } finally {
       tailer.stop();

@@ -6,6 +6,7 @@ import type { LogLine } from '../../shared/protocol/logs';
 import { ServerLog } from '../../daemon/logs/serverLog';
 import { Subscriber } from '../../daemon/logs/subscriber';
 import { LogRotator, readRotationState, rotationStateFile } from '../../daemon/logs/logRotation';
+import { BufferPool } from '../../daemon/logs/bufferPool';
 
 function runDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rl-run-'));
@@ -150,10 +151,11 @@ describe('log rotation where holes cannot be punched', () => {
     fs.writeFileSync(file, 'x'.repeat(99) + '\n'.repeat(1) + 'y'.repeat(199_999) + '\n');
     const reports: string[] = [];
     let punches = 0;
+    const copies = new BufferPool(1024, 1);
     const rotator = new LogRotator(file, { maxBytes: 64 * 1024, keep: 2 }, (m) => reports.push(m), async () => {
       punches++;
       throw new Error('Operation not supported');
-    });
+    }, copies);
     rotator.advanced(100);
     rotator.advanced(200_100);
     await until('the failed punch to be reported', () => reports.length === 1);
@@ -161,6 +163,8 @@ describe('log rotation where holes cannot be punched', () => {
     assert.equal(punches, 1, 'no second attempt after the filesystem said no');
     assert.match(reports[0]!, /cannot be rotated here \(Operation not supported\); it keeps growing, and no line is lost/);
     assert.equal(fs.statSync(file).size, 200_100, 'the live file is untouched');
+    assert.equal(fs.readFileSync(`${file}.1`, 'utf8'), fs.readFileSync(file, 'utf8').slice(0, 200_100), 'the copy went through the small borrowed buffer whole');
+    assert.equal(copies.kept, 1, 'the copy buffer went back to the pool');
   });
 });
 
