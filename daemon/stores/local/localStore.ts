@@ -249,7 +249,7 @@ export class LocalStore implements TelemetryStore {
     // sql.js exports through SQLite's backup API, which waits for open write transactions.
     this.commit();
     try {
-      this.snapshotBytes = writeSnapshot(this.db, this.opts.snapshotFile);
+      this.snapshotBytes = writeSnapshot(this.open, this.opts.snapshotFile);
     } catch (err) {
       this.dirty = true;
       this.opts.log.error(`cannot write the local telemetry snapshot ${this.opts.snapshotFile}: ${(err as Error).message}; check free disk space`);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { LOGS_DDL } from './logRows';
+import { committedImage, DbImage } from './dbImage';
 
 export const SCHEMA_VERSION = 3;
 
@@ -124,7 +125,7 @@ export function tune(db: Database): void {
  * the real pages). When the database nears the end of that room, the store reopens it from an
  * export with three times as much room as it has data (`needsRoom`, `reopenWithRoom`): the file
  * is then copied a few times in all as it grows, not dozens. sql.js keeps the padded array
- * itself (`OwnedImage`), so room not yet written costs no resident memory.
+ * itself (`DbImage`), so room not yet written costs no resident memory.
  */
 const MIN_ROOM = 16 * 1024 * 1024;
 const ROOM_FACTOR = 3;
@@ -133,31 +134,16 @@ export interface OpenDb {
   db: Database;
   /** Bytes the database file can reach before sql.js has to grow it. */
   capacity: number;
+  /** The array sql.js keeps as the database file (while it does: see DbImage). */
+  image: DbImage;
   SQL: SqlJsStatic;
 }
 
-/**
- * An image sql.js may keep instead of copying. sql.js writes a database image into its in-memory
- * file with `image.slice(0, length)`; a whole-array slice of this class is the array itself, so
- * the file takes it over. That saves a copy of the whole file, and the room past the image stays
- * untouched zero pages (no resident memory, no page faults) until SQLite writes there. If sql.js
- * ever copies another way, it simply copies as before.
- */
-class OwnedImage extends Uint8Array<ArrayBuffer> {
-  // Views of it (sql.js reads the file through `subarray`) are plain arrays.
-  static get [Symbol.species](): Uint8ArrayConstructor {
-    return Uint8Array;
-  }
-  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
-    return start === 0 && end === this.length ? this : super.slice(start, end);
-  }
-}
-
 function openImage(SQL: SqlJsStatic, image: Uint8Array): OpenDb {
-  const padded = new OwnedImage(new ArrayBuffer(image.length + Math.max(MIN_ROOM, image.length * ROOM_FACTOR)));
+  const padded = new DbImage(new ArrayBuffer(image.length + Math.max(MIN_ROOM, image.length * ROOM_FACTOR)));
   padded.set(image);
   const db = new SQL.Database(padded);
-  return { db, capacity: padded.length, SQL };
+  return { db, capacity: padded.length, image: padded, SQL };
 }
 
 /** Whether the database has used most of its room. */
@@ -196,9 +182,12 @@ function check(db: Database): string | undefined {
   return undefined;
 }
 
-/** Writes the database to `file` atomically: a reader sees the old snapshot or the new one. */
-export function writeSnapshot(db: Database, file: string): number {
-  const bytes = db.export();
+/**
+ * Writes the database (no transaction open) to `file` atomically: a reader sees the old snapshot
+ * or the new one. From the file's own array when it can be trusted, else through sql.js's export.
+ */
+export function writeSnapshot(open: OpenDb, file: string): number {
+  const bytes = committedImage(open.db, open.image) ?? open.db.export();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w', 0o600);
