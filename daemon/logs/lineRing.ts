@@ -19,17 +19,37 @@ import { BufferPool } from './bufferPool';
 const STREAMS: readonly LogStream[] = ['stdout', 'stderr', 'system'];
 const PARTIAL = 4;
 
-export class LineRing implements TrimmableRing {
-  private readonly seqs: Float64Array;
-  private readonly times: Float64Array;
+/** Slots a ring starts with; it doubles them as lines come, up to its capacity. */
+const FIRST_SLOTS = 1024;
+
+/** A ring's lines, one array per field. */
+interface Columns {
+  seqs: Float64Array;
+  times: Float64Array;
   /** Line number in its file, NaN for Runlens's own lines. */
-  private readonly lineNos: Float64Array;
+  lineNos: Float64Array;
   /** Stream index in the low bits, PARTIAL above. */
-  private readonly flags: Uint8Array;
-  private readonly runIds: (string | undefined)[];
-  private readonly blocks: (Buffer | undefined)[];
-  private readonly offsets: Uint32Array;
-  private readonly lengths: Uint32Array;
+  flags: Uint8Array;
+  runIds: (string | undefined)[];
+  blocks: (Buffer | undefined)[];
+  offsets: Uint32Array;
+  lengths: Uint32Array;
+}
+
+function columns(slots: number): Columns {
+  return {
+    seqs: new Float64Array(slots), times: new Float64Array(slots), lineNos: new Float64Array(slots), flags: new Uint8Array(slots),
+    runIds: new Array<string | undefined>(slots), blocks: new Array<Buffer | undefined>(slots), offsets: new Uint32Array(slots), lengths: new Uint32Array(slots),
+  };
+}
+
+export class LineRing implements TrimmableRing {
+  /**
+   * Grown on demand: when many servers share the text budget, each ring holds a few thousand
+   * lines, and 10,000 slots for each of 20 servers were 4 MB of columns never filled.
+   */
+  private c: Columns;
+  private slots: number;
   private next = 0;
   private count = 0;
   private bytes = 0;
@@ -45,14 +65,8 @@ export class LineRing implements TrimmableRing {
    */
   constructor(readonly capacity: number, maxBytes: number | (() => number) = DEFAULT_RING_BYTES, private readonly pool = new BufferPool(BLOCK_BYTES, 1)) {
     this.maxBytes = typeof maxBytes === 'number' ? () => maxBytes : maxBytes;
-    this.seqs = new Float64Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.lineNos = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.runIds = new Array<string | undefined>(capacity);
-    this.blocks = new Array<Buffer | undefined>(capacity);
-    this.offsets = new Uint32Array(capacity);
-    this.lengths = new Uint32Array(capacity);
+    this.slots = Math.min(capacity, FIRST_SLOTS);
+    this.c = columns(this.slots);
   }
 
   push(line: LogLine): void {
@@ -60,17 +74,19 @@ export class LineRing implements TrimmableRing {
     const n = Buffer.byteLength(line.text);
     // A line larger than the cap alone is still kept: the newest line is always there.
     this.trimTo(this.maxBytes() - n);
+    if (this.count === this.slots) this.grow();
     const s = this.next;
-    this.blocks[s] = this.room(n);
-    this.offsets[s] = this.used;
-    this.lengths[s] = this.current!.write(line.text, this.used);
+    const c = this.c;
+    c.blocks[s] = this.room(n);
+    c.offsets[s] = this.used;
+    c.lengths[s] = this.current!.write(line.text, this.used);
     this.used += n;
-    this.seqs[s] = line.seq;
-    this.times[s] = line.time;
-    this.lineNos[s] = line.line ?? NaN;
-    this.flags[s] = STREAMS.indexOf(line.stream) | (line.partial ? PARTIAL : 0);
-    this.runIds[s] = line.runId;
-    this.next = (s + 1) % this.capacity;
+    c.seqs[s] = line.seq;
+    c.times[s] = line.time;
+    c.lineNos[s] = line.line ?? NaN;
+    c.flags[s] = STREAMS.indexOf(line.stream) | (line.partial ? PARTIAL : 0);
+    c.runIds[s] = line.runId;
+    this.next = (s + 1) % this.slots;
     this.count++;
     this.bytes += n;
   }
@@ -90,11 +106,11 @@ export class LineRing implements TrimmableRing {
 
   /** Seq of the oldest line held, or undefined when empty. */
   get oldestSeq(): number | undefined {
-    return this.count ? this.seqs[this.slot(0)] : undefined;
+    return this.count ? this.c.seqs[this.slot(0)] : undefined;
   }
 
   get newestSeq(): number | undefined {
-    return this.count ? this.seqs[this.slot(this.count - 1)] : undefined;
+    return this.count ? this.c.seqs[this.slot(this.count - 1)] : undefined;
   }
 
   /** The i-th oldest line held. */
@@ -111,7 +127,7 @@ export class LineRing implements TrimmableRing {
     const step = opts.fromEnd ? -1 : 1;
     for (let i = opts.fromEnd ? this.count - 1 : 0; i >= 0 && i < this.count; i += step) {
       const s = this.slot(i);
-      const seq = this.seqs[s]!;
+      const seq = this.c.seqs[s]!;
       if ((opts.since !== undefined && seq <= opts.since) || (opts.before !== undefined && seq >= opts.before)) continue;
       const l = this.line(s);
       if (opts.keep && !opts.keep(l)) continue;
@@ -126,15 +142,37 @@ export class LineRing implements TrimmableRing {
   }
 
   private slot(i: number): number {
-    return (this.next - this.count + i + 2 * this.capacity) % this.capacity;
+    return (this.next - this.count + i + 2 * this.slots) % this.slots;
+  }
+
+  /** Twice the slots (up to the capacity), the lines moved over oldest first. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.slots * 2);
+    const from = this.c;
+    const to = columns(slots);
+    for (let i = 0; i < this.count; i++) {
+      const s = this.slot(i);
+      to.seqs[i] = from.seqs[s]!;
+      to.times[i] = from.times[s]!;
+      to.lineNos[i] = from.lineNos[s]!;
+      to.flags[i] = from.flags[s]!;
+      to.runIds[i] = from.runIds[s];
+      to.blocks[i] = from.blocks[s];
+      to.offsets[i] = from.offsets[s]!;
+      to.lengths[i] = from.lengths[s]!;
+    }
+    this.c = to;
+    this.slots = slots;
+    this.next = this.count % slots;
   }
 
   private line(s: number): LogLine {
-    const start = this.offsets[s]!;
-    const flags = this.flags[s]!;
-    const l: LogLine = { seq: this.seqs[s]!, time: this.times[s]!, stream: STREAMS[flags & 3]!, text: this.blocks[s]!.toString('utf8', start, start + this.lengths[s]!), runId: this.runIds[s]! };
+    const c = this.c;
+    const start = c.offsets[s]!;
+    const flags = c.flags[s]!;
+    const l: LogLine = { seq: c.seqs[s]!, time: c.times[s]!, stream: STREAMS[flags & 3]!, text: c.blocks[s]!.toString('utf8', start, start + c.lengths[s]!), runId: c.runIds[s]! };
     if (flags & PARTIAL) l.partial = true;
-    if (!Number.isNaN(this.lineNos[s])) l.line = this.lineNos[s];
+    if (!Number.isNaN(c.lineNos[s])) l.line = c.lineNos[s];
     return l;
   }
 
@@ -150,12 +188,13 @@ export class LineRing implements TrimmableRing {
 
   private dropOldest(): void {
     const s = this.slot(0);
-    const block = this.blocks[s]!;
-    this.bytes -= this.lengths[s]!;
-    this.blocks[s] = undefined;
-    this.runIds[s] = undefined;
+    const c = this.c;
+    const block = c.blocks[s]!;
+    this.bytes -= c.lengths[s]!;
+    c.blocks[s] = undefined;
+    c.runIds[s] = undefined;
     this.count--;
-    if (this.count > 0 && this.blocks[this.slot(0)] === block) return;
+    if (this.count > 0 && c.blocks[this.slot(0)] === block) return;
     if (block === this.current) {
       // The ring is empty: write from the start of the current buffer again.
       this.used = 0;

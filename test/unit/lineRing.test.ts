@@ -57,6 +57,28 @@ describe('line ring', () => {
     assert.deepEqual(ring.select({ since: 19_995, limit: 10, fromEnd: false }).lines.map((l) => l.seq), [19_996, 19_997, 19_998, 19_999, 20_000]);
   });
 
+  it('grows its slots as lines come, up to its capacity, keeping every line in order across a wrapped ring', () => {
+    const text = (i: number): string => String(i).padStart(10, '0');
+    let cap = 800 * 10;
+    const ring = new LineRing(5000, () => cap);
+    const push = (from: number, to: number): void => {
+      for (let i = from; i <= to; i++) ring.push(line(i, text(i)));
+    };
+    const held = (): LogLine[] => ring.select({ limit: 10_000, fromEnd: false }).lines;
+    // 800 lines fit the text cap: the first slots wrap around many times before any growth.
+    push(1, 3000);
+    assert.deepEqual([ring.size, ring.oldestSeq], [800, 2201]);
+    cap = 4000 * 10;
+    push(3001, 7000);
+    assert.equal(ring.size, 4000);
+    assert.deepEqual(held().map((l) => l.text), Array.from({ length: 4000 }, (_, i) => text(3001 + i)));
+    cap = 100_000;
+    push(7001, 12_000);
+    assert.equal(ring.size, 5000, 'never more lines than its capacity');
+    assert.deepEqual(held().map((l) => l.seq), Array.from({ length: 5000 }, (_, i) => 7001 + i));
+    assert.deepEqual(ring.select({ since: 11_997, limit: 10, fromEnd: false }).lines.map((l) => l.text), [text(11_998), text(11_999), text(12_000)]);
+  });
+
   it('pages lines the byte cap pushed out of memory back from the files', async () => {
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ring-'));
     const dir = path.join(runsDir, 'run1');
