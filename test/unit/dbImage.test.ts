@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { committedImage, DbImage } from '../../daemon/stores/local/dbImage';
-import { loadSqlJs, openDatabase, writeSnapshot, type OpenDb } from '../../daemon/stores/local/schema';
+import { loadSqlJs, openDatabase, reopenWithRoom, writeSnapshot, type OpenDb } from '../../daemon/stores/local/schema';
 
 async function reopened(file: string): Promise<{ check: unknown; rows: unknown[] }> {
   const db = new (await loadSqlJs()).Database(fs.readFileSync(file));
@@ -62,6 +62,19 @@ describe('local store snapshots from the database image', () => {
     const snap = await reopened(file);
     assert.equal(snap.check, 'ok');
     assert.equal(snap.rows.length, blobs);
+  });
+
+  it('reopens with more room from the image itself, every row kept', () => {
+    open.db.exec('BEGIN');
+    for (let i = 0; i < 500; i++) open.db.run('INSERT INTO meta VALUES (?, ?)', [`k${i}`, 'w'.repeat(200)]);
+    open.db.exec('COMMIT');
+    const before = open.image;
+    open = reopenWithRoom(open);
+    assert.notEqual(open.image, before);
+    assert.equal(open.db.exec('PRAGMA quick_check')[0]?.values[0]?.[0], 'ok');
+    assert.equal(open.db.exec("SELECT count(*) FROM meta WHERE key LIKE 'k%'")[0]?.values[0]?.[0], 500);
+    open.db.run('INSERT INTO meta VALUES (?, ?)', ['after', 'reopen']);
+    assert.ok(committedImage(open.db, open.image), 'the new image is the file too');
   });
 
   it('trusts an image only when a write shows in it: a copy of the file with the same header is refused', () => {

@@ -125,9 +125,12 @@ export function tune(db: Database): void {
  * the real pages). When the database nears the end of that room, the store reopens it from an
  * export with three times as much room as it has data (`needsRoom`, `reopenWithRoom`): the file
  * is then copied a few times in all as it grows, not dozens. sql.js keeps the padded array
- * itself (`DbImage`), so room not yet written costs no resident memory.
+ * itself (`DbImage`), so room not yet written costs no resident memory. The room is at least
+ * 64 MiB for the same reason: it is address space, not memory, while each reopen holds the file
+ * twice until the old array is collected (with 16 MiB, a log flood reopened the database in its
+ * first seconds, and that was the daemon's highest resident memory of the flood).
  */
-const MIN_ROOM = 16 * 1024 * 1024;
+const MIN_ROOM = 64 * 1024 * 1024;
 const ROOM_FACTOR = 3;
 
 export interface OpenDb {
@@ -155,7 +158,8 @@ export function needsRoom(open: OpenDb): boolean {
 
 /** Reopens a database (no transaction open) from its export, with room to grow. */
 export function reopenWithRoom(open: OpenDb): OpenDb {
-  const image = open.db.export();
+  // From the file's own array when it can be trusted: an export would be a third copy.
+  const image = committedImage(open.db, open.image) ?? open.db.export();
   open.db.close();
   const next = openImage(open.SQL, image);
   tune(next.db);
