@@ -5,9 +5,9 @@
  * files already. A line a ring no longer holds is read back from its run's file through the line
  * index, so a smaller share only moves where `logs/get` finds older lines, never loses them.
  *
- * Shares are equal: a ring's share is the total over the rings that exist, between a floor (one
- * text buffer's worth, so a busy server's recent lines always come from memory) and the per-ring
- * cap. When a ring joins, the others are trimmed to the new share at once; an idle ring would
+ * Shares are equal: a ring's share is the total over the rings that hold lines (a configured
+ * server that has not run since the daemon started takes none), between a floor (128 KiB, so a
+ * busy server's recent lines always come from memory) and the per-ring cap. When a ring joins, the others are trimmed to the new share at once; an idle ring would
  * otherwise keep its old share until its next line.
  *
  * The rings' text buffers come from one pool too. Under a flood every ring frees a buffer every

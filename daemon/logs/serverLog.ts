@@ -71,12 +71,12 @@ export class ServerLog {
   private readonly sink: LineSink | undefined;
   private attached: Attached | undefined;
   private seq = 0;
-  private readonly leaveBudget: (() => void) | undefined;
+  /** Set once the ring holds a line: only rings with lines share the budget. */
+  private leaveBudget: (() => void) | undefined;
 
   constructor(readonly serverId: string, private readonly opts: ServerLogOptions = {}) {
     const budget = opts.ringBudget;
     this.ring = budget ? new LineRing(opts.capacity ?? 10_000, () => budget.share(), budget.blocks) : new LineRing(opts.capacity ?? 10_000, opts.ringBytes);
-    this.leaveBudget = budget?.join(this.ring);
     this.sink = opts.sink;
     this.seq = opts.firstSeq ?? 0;
     this.index = new LineIndex(opts.indexFile, this.seq);
@@ -134,6 +134,7 @@ export class ServerLog {
   close(): void {
     this.detach();
     this.leaveBudget?.();
+    this.leaveBudget = undefined;
     this.index.close();
   }
 
@@ -208,6 +209,8 @@ export class ServerLog {
   }
 
   private emit(lines: LogLine[]): void {
+    // A project's servers that never ran since the daemon started hold nothing and take no share.
+    if (!this.leaveBudget && this.opts.ringBudget) this.leaveBudget = this.opts.ringBudget.join(this.ring);
     for (const l of lines) this.ring.push(l);
     for (const listener of this.listeners) listener(lines);
     this.sink?.(this.serverId, lines);

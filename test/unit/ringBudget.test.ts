@@ -40,6 +40,21 @@ describe('ring budget', () => {
     assert.equal(rings[0]!.newestSeq, 100, 'trimming drops the oldest lines');
   });
 
+  it('counts only the logs that hold lines: servers that never ran take no share', () => {
+    const budget = new RingBudget(4_000, 3_000, 500);
+    const logs = Array.from({ length: 5 }, (_, i) => new ServerLog(`s${i}`, { ringBudget: budget }));
+    try {
+      assert.equal(budget.share(), 3_000, 'five configured servers, none has written');
+      logs[0]!.system('started');
+      assert.equal(budget.share(), 3_000, 'one log with lines keeps its own cap');
+      logs[1]!.system('started');
+      assert.equal(budget.share(), 2_000);
+    } finally {
+      for (const log of logs) log.close();
+    }
+    assert.equal(budget.share(), 3_000, 'closed logs gave their shares back');
+  });
+
   it('reads back from the files what a smaller share pushed out of memory', async () => {
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-budget-'));
     const budget = new RingBudget(4_000, 3_000, 500);
