@@ -7,14 +7,15 @@
  *
  * Shares are equal: a ring's share is the total over the rings that hold lines (a configured
  * server that has not run since the daemon started takes none), between a floor (128 KiB, so a
- * busy server's recent lines always come from memory) and the per-ring cap. When a ring joins, the others are trimmed to the new share at once; an idle ring would
- * otherwise keep its old share until its next line.
+ * busy server's recent lines always come from memory) and the per-ring cap. When a ring joins,
+ * the others are trimmed to the new share at once; an idle ring would otherwise keep its old share
+ * until its next line.
  *
- * The rings' text buffers come from one pool too. Under a flood every ring frees a buffer every
- * few dozen milliseconds and needs a new one as often; a freed buffer left to the garbage
- * collector is memory outside the heap that V8 gives back only at its next full collection, which
- * held as much again as the rings' live text.
+ * The rings' text buffers come from one pool too (see BufferPool). Under a flood every ring frees
+ * a buffer every few dozen milliseconds and needs a new one as often; a buffer left to the garbage
+ * collector stays resident until a later collection.
  */
+import { BufferPool } from './bufferPool';
 
 /** Text one ring may hold when it is alone (or the budget is large). */
 export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
@@ -22,8 +23,6 @@ export const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_TOTAL_RING_BYTES = 8 * 1024 * 1024;
 /** No ring's share is smaller than this, however many servers there are. */
 export const MIN_RING_BYTES = 128 * 1024;
-
-import { BufferPool } from './bufferPool';
 
 /** Text buffers are this big (a ring of 10,000 lines of 120 bytes spans about 20); a longer line gets one of its own. */
 export const BLOCK_BYTES = 64 * 1024;
