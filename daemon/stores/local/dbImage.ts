@@ -54,10 +54,10 @@ export function committedImage(db: Database, image: DbImage): Uint8Array | undef
   if (image.replaced) return undefined;
   const header = new DataView(image.buffer, image.byteOffset, 100);
   // Proof that the image is the file: a write transaction bumps the file's change counter, and it
-  // must show here. The row written counts the snapshots; it must differ from what is there, or
-  // SQLite leaves the page (and the counter) alone.
+  // must show here. The row written counts these checks (snapshots and reopens); it must differ
+  // from what is there, or SQLite leaves the page (and the counter) alone.
   const counter = header.getUint32(24);
-  db.run("INSERT OR REPLACE INTO meta SELECT 'snapshots', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'snapshots'), 0) + 1");
+  db.run("INSERT OR REPLACE INTO meta SELECT 'image_checks', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'image_checks'), 0) + 1");
   if (header.getUint32(24) === counter) return undefined;
   const one = (sql: string): number => Number(db.exec(sql)[0]?.values[0]?.[0] ?? 0);
   const pages = one('PRAGMA page_count');
